@@ -1,0 +1,12 @@
+"""synthsurvey: debias LLM survey answers with a small human pilot."""
+
+from .errors import SynthsurveyError
+from .features import features, infer_scales
+from .feature_sets import default_formula, feature_set
+from .scales import Scale
+from .debias import debias, DebiasResults
+from . import metrics
+
+__all__ = ["SynthsurveyError", "features", "infer_scales", "default_formula", "feature_set",
+           "Scale", "debias", "DebiasResults", "metrics"]
+__version__ = "0.1.0"

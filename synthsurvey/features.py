@@ -1,0 +1,351 @@
+"""Per (respondent, item) summaries of a vector of LLM draws.
+
+Every feature is a functional of the empirical distribution of the draws
+(so ``llm_sd`` uses ddof=0 and skew/kurtosis are the plain moment ratios that
+``scipy.stats.skew``/``kurtosis`` return with their default ``bias=True``).
+
+Discrete (ordinal, binary) items are summarised from one pass of counts over
+(respondent, level): no Python loop over respondents and no groupby-apply.
+Their quantiles are *mid-distribution quantiles* (Ma, Genton & Parzen 2011):
+the mid-distribution function F(x) - p(x)/2 evaluated at the levels the draws
+use, linearly interpolated and held constant beyond its ends. They move
+smoothly with the shares, unlike the step quantiles of discrete data.
+Continuous items use numpy's default (linear, "type 7") quantiles.
+"""
+
+import numpy as np
+import pandas as pd
+
+from .errors import SynthsurveyError, preview
+from .scales import resolve_scales, infer_scale, as_scale
+from .validate import require_columns, numeric_values, reject_missing, reject_duplicates
+
+DEFAULT_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+MAX_COUNT_LEVELS = 64  # discrete values per item handled by the counts kernel
+CHUNK_ROWS = 1 << 22  # rows per bincount pass: keeps temporaries cache-sized
+
+
+def quantile_name(q):
+    """Feature name of quantile ``q`` in (0, 1): 0.1 -> ``llm_q10``, 0.975 -> ``llm_q97_5``."""
+    if not 0 < q < 1:
+        raise SynthsurveyError(f"quantiles must lie strictly between 0 and 1, got {q!r}")
+    return "llm_q" + f"{q * 100:g}".replace(".", "_")
+
+
+def features(samples, key="id", scales=None, quantiles=DEFAULT_QUANTILES):
+    """Summarise each (key, item) vector of LLM draws.
+
+    samples: long DataFrame with columns ``key``, ``item``, ``draw``, ``response``
+        (numeric responses; pass ``item`` as a Categorical for speed on large tables).
+    key: column linking draws to respondents (their own id) or to personas.
+    scales: optional ``{item: declaration}`` (see ``synthsurvey.scales.as_scale``);
+        undeclared items are inferred (``infer_scales`` reports how).
+
+    Returns a DataFrame with one row per (key, item): ``llm_n_draws``, ``llm_mean``,
+    ``llm_sd``, ``llm_skew``, ``llm_kurtosis`` (excess), one ``llm_q*`` per quantile,
+    ``llm_iqr``, and for discrete items the category shares ``llm_p*``, ``llm_extreme``
+    (share at the lowest or highest level), ``llm_mid`` (share at the middle level, or
+    the two middle levels of an even scale), ``llm_modal`` (share of the most frequent
+    level) and ``llm_entropy`` (Shannon entropy of the shares, in bits). Features a
+    scale does not define are NaN. Skew and kurtosis are 0 when all draws are equal.
+    """
+    return feature_table(samples, key=key, scales=scales, quantiles=quantiles)[0]
+
+
+def infer_scales(samples, humans=None, scales=None):
+    """Return a DataFrame (item, kind, n_levels, levels, source): each item's scale,
+    declared or inferred from the LLM draws together with the human answers."""
+    from .scales import scales_table
+
+    require_columns(samples, ["item", "response"], "samples")
+    pooled = [samples[["item", "response"]]]
+    if humans is not None:
+        require_columns(humans, ["item", "response"], "humans")
+        pooled.append(humans[["item", "response"]])
+    pooled = pd.concat(pooled, ignore_index=True)
+    values = {
+        item: numeric_values(group, "response", "samples")
+        for item, group in pooled.groupby("item", sort=True, observed=True)
+    }
+    return scales_table(resolve_scales(values, scales))
+
+
+def feature_table(samples, key="id", scales=None, quantiles=DEFAULT_QUANTILES, extra_values=None):
+    """Return ``(features DataFrame, {item: Scale})``; see ``features``.
+
+    extra_values: optional ``{item: array}`` of further responses (the human answers)
+    that scale inference must cover, so a level the LLM never drew is still a level.
+    """
+    require_columns(samples, [key, "item", "draw", "response"], "samples")
+    quantiles = tuple(float(q) for q in quantiles)
+    names = [quantile_name(q) for q in quantiles]
+    if len(set(names)) != len(names):
+        raise SynthsurveyError(f"quantiles repeat a value: {preview(quantiles)}")
+    response = numeric_values(samples, "response", "samples")
+    reject_missing(response, samples, "response", "samples", [key, "item", "draw"])
+    if samples[key].isna().any():
+        raise SynthsurveyError(f"samples column {key!r} has {int(samples[key].isna().sum())} missing id(s)")
+    key_index, key_values = _index(samples[key])
+    item_index, item_values = _index(samples["item"])
+    draw_index, n_draw_labels = _draw_index(samples["draw"])
+    declared = _declarations(scales, item_values)
+    extra_values = extra_values or {}
+
+    tables, resolved = [], {}
+    for position, rows in _rows_by_group(item_index, len(item_values)):
+        item = item_values[position]
+        keys = key_index if rows is None else key_index[rows]
+        values = response if rows is None else response[rows]
+        draws = draw_index if rows is None else draw_index[rows]
+        _check_unique_draws(keys, draws, len(key_values), n_draw_labels, samples, key, item)
+        raw = _raw_levels(values)
+        scale = declared.get(item) or _infer(raw, values, extra_values.get(item), item)
+        resolved[item] = scale
+        if scale.is_discrete:
+            counts_raw = _count(keys, raw[0], len(key_values), len(raw[1])) if raw else None
+            counts, present = _level_counts(counts_raw, raw, values, keys, scale, item, key_values, key)
+            table = _discrete_features(counts, np.asarray(scale.levels), quantiles, names)
+            table[scale.share_names()] = counts / counts.sum(axis=1, keepdims=True)
+        else:
+            present, table = _continuous_features(keys, values, quantiles, names)
+        table.insert(0, "item", item)
+        table.insert(0, key, key_values[present])
+        tables.append(table)
+    result = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+    return _order_columns(result, key), resolved
+
+
+def _order_columns(table, key):
+    first = [key, "item", "llm_n_draws", "llm_mean", "llm_sd", "llm_skew", "llm_kurtosis"]
+    quant = [c for c in table.columns if c.startswith("llm_q")] + ["llm_iqr"]
+    shares = [c for c in table.columns if c.startswith("llm_p")]
+    last = ["llm_extreme", "llm_mid", "llm_modal", "llm_entropy"]
+    table = table.reindex(columns=first + quant + shares + last)
+    return table
+
+
+def _index(series):
+    """Return (integer index per row, unique values): integer ids in a dense range use
+    ``id - min`` (no hashing); categoricals use their codes; others ``pd.factorize``."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy()
+        if (codes < 0).any():
+            raise SynthsurveyError(f"column {series.name!r} has missing values")
+        return codes, np.asarray(series.cat.categories)
+    values = series.to_numpy()
+    if values.dtype.kind in "iu" and len(values):
+        low, high = int(values.min()), int(values.max())
+        if high - low <= 2 * len(values) + 1024:
+            return values - values.dtype.type(low) if low else values, np.arange(low, high + 1, dtype=values.dtype)
+    codes, uniques = pd.factorize(series, sort=True)
+    return codes, np.asarray(uniques)
+
+
+def _draw_index(series):
+    """Return (draw label index per row, number of labels) for the duplicate check."""
+    codes, uniques = _index(series)
+    return codes, len(uniques)
+
+
+def _declarations(scales, item_values):
+    if scales is None:
+        return {}
+    if not isinstance(scales, dict):
+        return {item: as_scale(scales) for item in item_values}
+    known = set(item_values.tolist())
+    unknown = [item for item in scales if item not in known]
+    if unknown:
+        raise SynthsurveyError(f"scales= names items not in samples: {preview(unknown)}")
+    return {item: as_scale(spec) for item, spec in scales.items()}
+
+
+def _rows_by_group(group_index, n_groups):
+    """Yield (group position, row indices or None for all rows) for each group present."""
+    if n_groups == 1:
+        yield 0, None
+        return
+    order = np.argsort(group_index, kind="stable")
+    bounds = np.searchsorted(group_index[order], np.arange(n_groups + 1))
+    for position in range(n_groups):
+        if bounds[position + 1] > bounds[position]:
+            yield position, order[bounds[position]:bounds[position + 1]]
+
+
+def _check_unique_draws(keys, draws, n_keys, n_draws, samples, key, item):
+    """Raise if a (key, item, draw) repeats. Uses a bitmap when keys x draws is small."""
+    if n_keys * n_draws <= 8 * len(keys) + (1 << 20):
+        seen = np.zeros(n_keys * n_draws, dtype=bool)
+        for start in range(0, len(keys), CHUNK_ROWS):
+            cell = keys[start:start + CHUNK_ROWS].astype(np.int64) * n_draws
+            cell += draws[start:start + CHUNK_ROWS]
+            seen[cell] = True
+        if int(np.count_nonzero(seen)) == len(keys):
+            return
+    subset = samples if len(samples) == len(keys) else samples[samples["item"] == item]
+    reject_duplicates(subset, [key, "item", "draw"], "samples")
+
+
+def _raw_levels(values):
+    """Return (index of each row's value, distinct values) when the item has at most
+    ``MAX_COUNT_LEVELS`` distinct values, else None. Integer data in a short range
+    use ``value - min`` as the index without hashing."""
+    if values.dtype.kind in "iu" or (values.dtype.kind == "f" and _all_integer(values)):
+        low, high = values.min(), values.max()
+        if high - low < MAX_COUNT_LEVELS:
+            offset = (values - low).astype(np.int64 if values.dtype.kind == "f" else values.dtype)
+            return offset, np.arange(low, high + 1, dtype=float)
+    codes, uniques = pd.factorize(values)
+    if len(uniques) <= MAX_COUNT_LEVELS:
+        return codes, np.asarray(uniques, dtype=float)
+    return None
+
+
+def _all_integer(values):
+    return bool(np.all(np.mod(values, 1) == 0))
+
+
+def _infer(raw, values, extra, item):
+    """Infer an item's scale from its draws (and any human answers in ``extra``)."""
+    observed = raw[1] if raw is not None else np.unique(values)
+    if extra is not None and len(extra):
+        observed = np.union1d(observed, np.asarray(extra, dtype=float))
+    return infer_scale(observed, item)
+
+
+def _count(keys, value_index, n_keys, n_values):
+    """Return an (n_keys, n_values) int64 count matrix from one chunked bincount pass."""
+    counts = np.zeros(n_keys * n_values, dtype=np.int64)
+    for start in range(0, len(keys), CHUNK_ROWS):
+        cell = keys[start:start + CHUNK_ROWS].astype(np.int64) * n_values
+        cell += value_index[start:start + CHUNK_ROWS]
+        counts += np.bincount(cell, minlength=n_keys * n_values)
+    return counts.reshape(n_keys, n_values)
+
+
+def _level_counts(counts_raw, raw, values, keys, scale, item, key_values, key):
+    """Return (counts over the scale's levels for the keys present, their positions);
+    raise naming a value outside the declared levels."""
+    levels = np.asarray(scale.levels)
+    if counts_raw is None:
+        raise SynthsurveyError(
+            f"item {item!r} is declared {scale.kind} with {scale.n_levels} levels but its draws "
+            f"take more than {MAX_COUNT_LEVELS} distinct values"
+        )
+    raw_values = raw[1]
+    used = counts_raw.sum(axis=0) > 0
+    outside = [v for v in raw_values[used] if not np.any(np.isclose(levels, v))]
+    if outside:
+        column = int(np.flatnonzero(np.isclose(raw_values, outside[0]))[0])
+        example = key_values[int(np.flatnonzero(counts_raw[:, column])[0])]
+        raise SynthsurveyError(
+            f"samples: item {item!r} has response(s) {preview(outside)} outside its levels "
+            f"{preview(levels.tolist(), 12)}, e.g. at {key}={preview([example])}"
+        )
+    counts = np.zeros((counts_raw.shape[0], len(levels)), dtype=np.int64)
+    for position, level in enumerate(levels):
+        match = np.flatnonzero(np.isclose(raw_values, level))
+        if match.size:
+            counts[:, position] = counts_raw[:, match[0]]
+    present = np.flatnonzero(counts.sum(axis=1) > 0)
+    return counts[present], present
+
+
+def _discrete_features(counts, levels, quantiles, names):
+    """Features from an (n, C) count matrix over ``levels``; returns a DataFrame."""
+    n_draws = counts.sum(axis=1)
+    shares = counts / n_draws[:, None]
+    mean = shares @ levels
+    deviation = levels[None, :] - mean[:, None]
+    m2 = np.einsum("ij,ij->i", shares, deviation**2)
+    m3 = np.einsum("ij,ij->i", shares, deviation**3)
+    m4 = np.einsum("ij,ij->i", shares, deviation**4)
+    skew, kurtosis = _moment_ratios(m2, m3, m4)
+    table = {
+        "llm_n_draws": n_draws,
+        "llm_mean": mean,
+        "llm_sd": np.sqrt(m2),
+        "llm_skew": skew,
+        "llm_kurtosis": kurtosis,
+    }
+    cumulative = np.cumsum(shares, axis=1)
+    mid_cdf = cumulative - shares / 2
+    for q, name in zip(quantiles, names):
+        table[name] = mid_quantile(mid_cdf, shares > 0, levels, q)
+    table["llm_iqr"] = mid_quantile(mid_cdf, shares > 0, levels, 0.75) - mid_quantile(
+        mid_cdf, shares > 0, levels, 0.25
+    )
+    n_levels = len(levels)
+    middle = [n_levels // 2] if n_levels % 2 else [n_levels // 2 - 1, n_levels // 2]
+    table["llm_extreme"] = shares[:, 0] + shares[:, -1]
+    table["llm_mid"] = shares[:, middle].sum(axis=1)
+    table["llm_modal"] = shares.max(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["llm_entropy"] = -np.where(shares > 0, shares * np.log2(shares), 0.0).sum(axis=1)
+    return pd.DataFrame(table)
+
+
+def mid_quantile(mid_cdf, support, levels, q):
+    """Mid-distribution quantile at ``q`` for each row: linear interpolation of the points
+    (mid_cdf, level) over the levels in ``support``; the first/last support level beyond
+    the ends. Equals ``np.interp(q, mid_cdf[support], levels[support])`` row by row."""
+    below = support & (mid_cdf <= q)
+    above = support & (mid_cdf >= q)
+    n_levels = len(levels)
+    has_below, has_above = below.any(axis=1), above.any(axis=1)
+    low = np.where(has_below, n_levels - 1 - np.argmax(below[:, ::-1], axis=1), 0)
+    high = np.where(has_above, np.argmax(above, axis=1), n_levels - 1)
+    first = np.argmax(support, axis=1)
+    last = n_levels - 1 - np.argmax(support[:, ::-1], axis=1)
+    low = np.where(has_below, low, first)
+    high = np.where(has_above, high, last)
+    rows = np.arange(len(mid_cdf))
+    f_low, f_high = mid_cdf[rows, low], mid_cdf[rows, high]
+    span = f_high - f_low
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weight = np.where((span > 0) & has_below & has_above, (q - f_low) / span, 0.0)
+    return levels[low] + weight * (levels[high] - levels[low])
+
+
+def _moment_ratios(m2, m3, m4):
+    """Skewness m3/m2^1.5 and excess kurtosis m4/m2^2 - 3; both 0 where m2 == 0.
+    Central moments that round-off leaves at ~1e-30 of the scale count as 0."""
+    scale = np.maximum(np.abs(m2), 1e-300)
+    degenerate = m2 <= 1e-24 * np.maximum(1.0, scale)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        skew = np.where(degenerate, 0.0, m3 / m2**1.5)
+        kurtosis = np.where(degenerate, 0.0, m4 / m2**2 - 3.0)
+    return skew, kurtosis
+
+
+def _continuous_features(keys, values, quantiles, names):
+    """Features of continuous draws by sorting within key; returns (key positions, DataFrame)."""
+    values = values.astype(float, copy=False)
+    order = np.lexsort((values, keys))
+    sorted_keys, sorted_values = keys[order], values[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    n_draws = np.diff(np.r_[starts, len(sorted_values)])
+    mean = np.add.reduceat(sorted_values, starts) / n_draws
+    deviation = sorted_values - np.repeat(mean, n_draws)
+    m2 = np.add.reduceat(deviation**2, starts) / n_draws
+    m3 = np.add.reduceat(deviation**3, starts) / n_draws
+    m4 = np.add.reduceat(deviation**4, starts) / n_draws
+    skew, kurtosis = _moment_ratios(m2, m3, m4)
+    table = {
+        "llm_n_draws": n_draws,
+        "llm_mean": mean,
+        "llm_sd": np.sqrt(m2),
+        "llm_skew": skew,
+        "llm_kurtosis": kurtosis,
+    }
+
+    def quantile(q):
+        position = (n_draws - 1) * q
+        low = np.floor(position).astype(np.int64)
+        high = np.minimum(low + 1, n_draws - 1)
+        below, above = sorted_values[starts + low], sorted_values[starts + high]
+        return below + (position - low) * (above - below)
+
+    for q, name in zip(quantiles, names):
+        table[name] = quantile(q)
+    table["llm_iqr"] = quantile(0.75) - quantile(0.25)
+    return sorted_keys[starts], pd.DataFrame(table)

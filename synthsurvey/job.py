@@ -1,0 +1,67 @@
+"""The main job: features, one debiasing fit per item, predictions and baselines,
+written as tidy files to an output folder."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import metrics
+from .debias import debias
+from .features import feature_table
+
+
+@dataclass(frozen=True)
+class ItemModel:
+    """What to fit for one item: the formula and the family (plus ``link``/``q`` options)."""
+
+    formula: str
+    family: str = "ols"
+    link: str = "logit"
+    q: float = 0.5
+
+
+def run_job(samples, humans, covariates, models, out, key="id", scales=None, holdout=None):
+    """Fit every ``models`` entry (a list of ItemModel) and write to folder ``out``:
+    ``features.csv.gz``, ``scales.csv``, ``coefficients.csv``, ``predictions.csv.gz``
+    (id, item, is_pilot, base, scalar, pilot, debiased), ``exclusions.csv``,
+    ``summary.txt`` and, when ``holdout`` answers are given, ``holdout_accuracy.csv``
+    (RMSE and MAE of each method on them). Returns ``{item: DebiasResults}``."""
+    from .scales import scales_table
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    extra = {item: group["response"].to_numpy(dtype=float) for item, group in humans.groupby("item")}
+    feats, scale_map = feature_table(samples, key=key, scales=scales, extra_values=extra)
+    feats.to_csv(out / "features.csv.gz", index=False)
+    scales_table(scale_map).to_csv(out / "scales.csv", index=False)
+    fits, coefficients, predictions, exclusions, summaries = {}, [], [], [], []
+    for model in models:
+        fit = debias(model.formula, None, humans, covariates, family=model.family, key=key,
+                     scales=scale_map, link=model.link, q=model.q, features=feats)
+        fits[fit.item] = fit
+        coefficients.append(fit.table().assign(item=fit.item))
+        predictions.append(fit.baselines().assign(item=fit.item))
+        exclusions.append(fit.exclusions.assign(item=fit.item))
+        summaries.append(f"== {fit.item}: {model.formula} ({model.family})\n{fit.summary()}\n")
+    pd.concat(coefficients).to_csv(out / "coefficients.csv", index=False)
+    predictions = pd.concat(predictions, ignore_index=True)
+    predictions.to_csv(out / "predictions.csv.gz", index=False)
+    pd.concat(exclusions).to_csv(out / "exclusions.csv", index=False)
+    (out / "summary.txt").write_text("\n".join(summaries))
+    if holdout is not None:
+        holdout_accuracy(predictions, holdout).to_csv(out / "holdout_accuracy.csv", index=False)
+    return fits
+
+
+def holdout_accuracy(predictions, holdout):
+    """RMSE and MAE of each method's predictions against held-out human answers
+    (long table id, item, response), per item: a DataFrame (item, method, n, rmse, mae)."""
+    joined = predictions.drop(columns="response").merge(holdout, on=["id", "item"])
+    rows = []
+    for item, group in joined.groupby("item"):
+        for method in ("base", "scalar", "pilot", "debiased"):
+            rows.append({"item": item, "method": method, "n": len(group),
+                         "rmse": metrics.rmse(group["response"], group[method]),
+                         "mae": metrics.mae(group["response"], group[method])})
+    return pd.DataFrame(rows)

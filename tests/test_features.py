@@ -1,0 +1,148 @@
+"""Features against a plain numpy/scipy reference computed person by person."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.stats
+from hypothesis import given, settings, strategies as st, HealthCheck
+
+import synthsurvey as ss
+from synthsurvey.features import quantile_name
+
+QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+
+
+def reference_row(values, levels=None):
+    """Features of one draw vector with numpy/scipy, one call per feature."""
+    values = np.asarray(values, dtype=float)
+    row = {"llm_n_draws": len(values), "llm_mean": values.mean(), "llm_sd": values.std(ddof=0)}
+    constant = np.all(values == values[0])
+    row["llm_skew"] = 0.0 if constant else scipy.stats.skew(values)
+    row["llm_kurtosis"] = 0.0 if constant else scipy.stats.kurtosis(values)
+    if levels is None:
+        for q in QUANTILES:
+            row[quantile_name(q)] = np.quantile(values, q)
+        row["llm_iqr"] = np.quantile(values, 0.75) - np.quantile(values, 0.25)
+        return row
+    levels = np.asarray(levels, dtype=float)
+    shares = np.array([np.mean(values == level) for level in levels])
+    support = shares > 0
+    mid_cdf = np.cumsum(shares) - shares / 2
+
+    def mid_quantile(q):
+        return np.interp(q, mid_cdf[support], levels[support])
+
+    for q in QUANTILES:
+        row[quantile_name(q)] = mid_quantile(q)
+    row["llm_iqr"] = mid_quantile(0.75) - mid_quantile(0.25)
+    for level, share in zip(levels, shares):
+        row[f"llm_p{int(level)}".replace("-", "m")] = share
+    row["llm_extreme"] = shares[0] + shares[-1]
+    c = len(levels)
+    middle = [c // 2] if c % 2 else [c // 2 - 1, c // 2]
+    row["llm_mid"] = shares[middle].sum()
+    row["llm_modal"] = shares.max()
+    row["llm_entropy"] = scipy.stats.entropy(shares, base=2)
+    return row
+
+
+def compare(feats, samples, levels=None):
+    expected = pd.DataFrame([
+        {"id": person, **reference_row(group["response"].to_numpy(), levels)}
+        for person, group in samples.groupby("id")
+    ])
+    got = feats.set_index("id").loc[expected["id"]]
+    for column in expected.columns.drop("id"):
+        np.testing.assert_allclose(got[column].to_numpy(dtype=float), expected[column].to_numpy(dtype=float),
+                                   rtol=1e-9, atol=1e-9, err_msg=column)
+
+
+@st.composite
+def ordinal_draws(draw):
+    low = draw(st.integers(-2, 3))
+    n_levels = draw(st.integers(2, 7))
+    levels = np.arange(low, low + n_levels)
+    n_people = draw(st.integers(1, 6))
+    rows = []
+    for person in range(n_people):
+        n_draws = draw(st.integers(1, 25))
+        values = draw(st.lists(st.sampled_from(levels.tolist()), min_size=n_draws, max_size=n_draws))
+        rows += [(person * 7 + 3, "q", d, v) for d, v in enumerate(values)]
+    samples = pd.DataFrame(rows, columns=["id", "item", "draw", "response"])
+    return samples.sample(frac=1, random_state=0), levels
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ordinal_draws())
+def test_ordinal_features_match_numpy_scipy_reference(case):
+    samples, levels = case
+    feats = ss.features(samples, scales={"q": levels.tolist()})
+    compare(feats, samples, levels)
+
+
+@st.composite
+def continuous_draws(draw):
+    n_people = draw(st.integers(1, 5))
+    rows = []
+    for person in range(n_people):
+        n_draws = draw(st.integers(1, 30))
+        values = draw(st.lists(st.integers(-10_000, 10_000), min_size=n_draws, max_size=n_draws))
+        rows += [(f"p{person}", "x", d, v / 100) for d, v in enumerate(values)]
+    return pd.DataFrame(rows, columns=["id", "item", "draw", "response"]).sample(frac=1, random_state=1)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(continuous_draws())
+def test_continuous_features_match_numpy_scipy_reference(samples):
+    feats = ss.features(samples, scales={"x": "continuous"})
+    compare(feats, samples)
+    assert feats.filter(like="llm_p").isna().all().all()
+
+
+def test_mixed_items_and_inferred_scales():
+    rng = np.random.default_rng(3)
+    likert = pd.DataFrame({"id": np.repeat(np.arange(50), 10), "item": "likert",
+                           "draw": np.tile(np.arange(10), 50), "response": rng.integers(1, 6, 500)})
+    temp = likert.assign(item="temp", response=rng.normal(size=500))
+    yes = likert.assign(item="yes", response=rng.integers(0, 2, 500))
+    samples = pd.concat([likert, temp, yes], ignore_index=True)
+    feats = ss.features(samples)
+    assert len(feats) == 150
+    compare(feats[feats["item"] == "likert"], likert, np.arange(1, 6))
+    compare(feats[feats["item"] == "temp"], temp)
+    compare(feats[feats["item"] == "yes"], yes, np.array([0, 1]))
+    scales = ss.infer_scales(samples).set_index("item")
+    assert scales.loc["likert", "kind"] == "ordinal" and scales.loc["likert", "n_levels"] == 5
+    assert scales.loc["yes", "kind"] == "binary"
+    assert scales.loc["temp", "kind"] == "continuous"
+    assert "inferred" in scales.loc["likert", "source"]
+
+
+def test_declared_levels_keep_unused_levels_and_name_shares_by_level():
+    samples = pd.DataFrame({"id": [1, 1, 2, 2], "item": "q", "draw": [0, 1, 0, 1], "response": [2, 3, 3, 3]})
+    feats = ss.features(samples, scales={"q": [1, 2, 3, 4]})
+    assert list(feats.filter(like="llm_p").columns) == ["llm_p1", "llm_p2", "llm_p3", "llm_p4"]
+    np.testing.assert_allclose(feats["llm_p1"], 0)
+    np.testing.assert_allclose(feats["llm_p3"], [0.5, 1.0])
+
+
+def test_inference_fills_integer_gaps_from_human_answers():
+    samples = pd.DataFrame({"id": [1, 1, 2, 2], "item": "q", "draw": [0, 1, 0, 1], "response": [2, 4, 3, 4]})
+    humans = pd.DataFrame({"id": [1], "item": "q", "response": [1]})
+    table = ss.infer_scales(samples, humans).set_index("item")
+    assert table.loc["q", "levels"] == "1, 2, 3, 4"
+
+
+def test_features_handle_categorical_item_and_string_ids():
+    samples = pd.DataFrame({"id": list("aabb"), "item": pd.Categorical(["q"] * 4),
+                            "draw": [0, 1, 0, 1], "response": [1, 2, 2, 2]})
+    feats = ss.features(samples)
+    assert feats["id"].tolist() == ["a", "b"]
+    np.testing.assert_allclose(feats["llm_mean"], [1.5, 2.0])
+
+
+def test_quantile_names():
+    assert quantile_name(0.1) == "llm_q10"
+    assert quantile_name(0.975) == "llm_q97_5"
+    with pytest.raises(ss.SynthsurveyError, match="strictly between"):
+        quantile_name(1.0)
