@@ -5,8 +5,8 @@ from .features import features, infer_scales
 from .feature_sets import default_formula, feature_set
 from .scales import Scale
 from .debias import debias, DebiasResults
-from . import metrics
+from . import metrics, datasets
 
 __all__ = ["SynthsurveyError", "features", "infer_scales", "default_formula", "feature_set",
-           "Scale", "debias", "DebiasResults", "metrics"]
+           "Scale", "debias", "DebiasResults", "metrics", "datasets"]
 __version__ = "0.1.0"
