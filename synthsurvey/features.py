@@ -83,11 +83,16 @@ def feature_table(samples, key="id", scales=None, quantiles=DEFAULT_QUANTILES, e
         raise SynthsurveyError(f"quantiles repeat a value: {preview(quantiles)}")
     response = numeric_values(samples, "response", "samples")
     reject_missing(response, samples, "response", "samples", [key, "item", "draw"])
-    if samples[key].isna().any():
-        raise SynthsurveyError(f"samples column {key!r} has {int(samples[key].isna().sum())} missing id(s)")
-    key_index, key_values = _index(samples[key])
-    item_index, item_values = _index(samples["item"])
-    draw_index, n_draw_labels = _draw_index(samples["draw"])
+    for column in (key, "item", "draw"):
+        if samples[column].dtype.kind not in "iu" and samples[column].isna().any():
+            raise SynthsurveyError(
+                f"samples column {column!r} has {int(samples[column].isna().sum())} missing value(s)"
+            )
+    key_index, key_values, key_offset = _index(samples[key])
+    item_index, item_values, item_offset = _index(samples["item"])
+    item_index = item_index - item_offset if item_offset else item_index
+    draw_index, draw_values, draw_offset = _index(samples["draw"])
+    n_draw_labels = len(draw_values)
     declared = _declarations(scales, item_values)
     extra_values = extra_values or {}
 
@@ -97,17 +102,18 @@ def feature_table(samples, key="id", scales=None, quantiles=DEFAULT_QUANTILES, e
         keys = key_index if rows is None else key_index[rows]
         values = response if rows is None else response[rows]
         draws = draw_index if rows is None else draw_index[rows]
-        _check_unique_draws(keys, draws, len(key_values), n_draw_labels, samples, key, item)
+        _check_unique_draws(keys, key_offset, draws, draw_offset, len(key_values), n_draw_labels,
+                            samples, key, item)
         raw = _raw_levels(values)
         scale = declared.get(item) or _infer(raw, values, extra_values.get(item), item)
         resolved[item] = scale
         if scale.is_discrete:
-            counts_raw = _count(keys, raw[0], len(key_values), len(raw[1])) if raw else None
-            counts, present = _level_counts(counts_raw, raw, values, keys, scale, item, key_values, key)
+            counts_raw = _count(keys, key_offset, raw, len(key_values)) if raw else None
+            counts, present = _level_counts(counts_raw, raw, scale, item, key_values, key)
             table = _discrete_features(counts, np.asarray(scale.levels), quantiles, names)
             table[scale.share_names()] = counts / counts.sum(axis=1, keepdims=True)
         else:
-            present, table = _continuous_features(keys, values, quantiles, names)
+            present, table = _continuous_features(keys - key_offset, values, quantiles, names)
         table.insert(0, "item", item)
         table.insert(0, key, key_values[present])
         tables.append(table)
@@ -125,26 +131,24 @@ def _order_columns(table, key):
 
 
 def _index(series):
-    """Return (integer index per row, unique values): integer ids in a dense range use
-    ``id - min`` (no hashing); categoricals use their codes; others ``pd.factorize``."""
+    """Return (codes, unique values, offset): row i's position among the unique values is
+    ``codes[i] - offset``. Integer ids in a dense range are their own codes (offset = min,
+    no hashing, no copy); categoricals use their codes; others ``pd.factorize``."""
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes = series.cat.codes.to_numpy()
         if (codes < 0).any():
             raise SynthsurveyError(f"column {series.name!r} has missing values")
-        return codes, np.asarray(series.cat.categories)
-    values = series.to_numpy()
-    if values.dtype.kind in "iu" and len(values):
+        return codes, np.asarray(series.cat.categories), 0
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu" and len(series):
+        values = series.to_numpy()
         low, high = int(values.min()), int(values.max())
         if high - low <= 2 * len(values) + 1024:
-            return values - values.dtype.type(low) if low else values, np.arange(low, high + 1, dtype=values.dtype)
-    codes, uniques = pd.factorize(series, sort=True)
-    return codes, np.asarray(uniques)
-
-
-def _draw_index(series):
-    """Return (draw label index per row, number of labels) for the duplicate check."""
-    codes, uniques = _index(series)
-    return codes, len(uniques)
+            return values, np.arange(low, high + 1, dtype=values.dtype), low
+    codes, uniques = pd.factorize(series)
+    order = np.argsort(np.asarray(uniques), kind="stable")
+    if np.any(order != np.arange(len(order))):
+        codes = np.argsort(order)[codes]
+    return codes, np.asarray(uniques)[order], 0
 
 
 def _declarations(scales, item_values):
@@ -171,13 +175,16 @@ def _rows_by_group(group_index, n_groups):
             yield position, order[bounds[position]:bounds[position + 1]]
 
 
-def _check_unique_draws(keys, draws, n_keys, n_draws, samples, key, item):
-    """Raise if a (key, item, draw) repeats. Uses a bitmap when keys x draws is small."""
+def _check_unique_draws(keys, key_offset, draws, draw_offset, n_keys, n_draws, samples, key, item):
+    """Raise if a (key, item, draw) repeats. Uses a bitmap of (key, draw) cells when that is
+    small (an exact check: no repeats iff as many cells are set as there are rows)."""
     if n_keys * n_draws <= 8 * len(keys) + (1 << 20):
         seen = np.zeros(n_keys * n_draws, dtype=bool)
+        shift = key_offset * n_draws + draw_offset
         for start in range(0, len(keys), CHUNK_ROWS):
             cell = keys[start:start + CHUNK_ROWS].astype(np.int64) * n_draws
             cell += draws[start:start + CHUNK_ROWS]
+            cell -= shift
             seen[cell] = True
         if int(np.count_nonzero(seen)) == len(keys):
             return
@@ -186,17 +193,17 @@ def _check_unique_draws(keys, draws, n_keys, n_draws, samples, key, item):
 
 
 def _raw_levels(values):
-    """Return (index of each row's value, distinct values) when the item has at most
-    ``MAX_COUNT_LEVELS`` distinct values, else None. Integer data in a short range
-    use ``value - min`` as the index without hashing."""
+    """Return (codes, distinct values, shift) when the item has at most ``MAX_COUNT_LEVELS``
+    distinct values, else None; row i holds distinct value ``codes[i] - shift``. Integer
+    responses in a short range are their own codes (shift = min: no hashing, no copy)."""
     if values.dtype.kind in "iu" or (values.dtype.kind == "f" and _all_integer(values)):
         low, high = values.min(), values.max()
         if high - low < MAX_COUNT_LEVELS:
-            offset = (values - low).astype(np.int64 if values.dtype.kind == "f" else values.dtype)
-            return offset, np.arange(low, high + 1, dtype=float)
+            codes = values if values.dtype.kind in "iu" else values.astype(np.int64)
+            return codes, np.arange(low, high + 1, dtype=float), int(low)
     codes, uniques = pd.factorize(values)
     if len(uniques) <= MAX_COUNT_LEVELS:
-        return codes, np.asarray(uniques, dtype=float)
+        return codes, np.asarray(uniques, dtype=float), 0
     return None
 
 
@@ -212,17 +219,26 @@ def _infer(raw, values, extra, item):
     return infer_scale(observed, item)
 
 
-def _count(keys, value_index, n_keys, n_values):
-    """Return an (n_keys, n_values) int64 count matrix from one chunked bincount pass."""
+def _count(keys, key_offset, raw, n_keys):
+    """Return an (n_keys, n_values) int64 count matrix from one chunked bincount pass:
+    row i counts in cell ``(keys[i] - key_offset, codes[i] - shift)`` of ``raw``'s codes.
+    Each chunk counts only over the span of cells it touches (rows sorted by key make
+    that span short)."""
+    codes, distinct, value_shift = raw
+    n_values = len(distinct)
     counts = np.zeros(n_keys * n_values, dtype=np.int64)
+    shift = key_offset * n_values + value_shift
     for start in range(0, len(keys), CHUNK_ROWS):
         cell = keys[start:start + CHUNK_ROWS].astype(np.int64) * n_values
-        cell += value_index[start:start + CHUNK_ROWS]
-        counts += np.bincount(cell, minlength=n_keys * n_values)
+        cell += codes[start:start + CHUNK_ROWS]
+        low = int(cell.min())
+        cell -= low
+        chunk_counts = np.bincount(cell)
+        counts[low - shift:low - shift + len(chunk_counts)] += chunk_counts
     return counts.reshape(n_keys, n_values)
 
 
-def _level_counts(counts_raw, raw, values, keys, scale, item, key_values, key):
+def _level_counts(counts_raw, raw, scale, item, key_values, key):
     """Return (counts over the scale's levels for the keys present, their positions);
     raise naming a value outside the declared levels."""
     levels = np.asarray(scale.levels)
@@ -267,13 +283,12 @@ def _discrete_features(counts, levels, quantiles, names):
         "llm_skew": skew,
         "llm_kurtosis": kurtosis,
     }
-    cumulative = np.cumsum(shares, axis=1)
-    mid_cdf = cumulative - shares / 2
+    mid_cdf = np.cumsum(shares, axis=1) - shares / 2
+    wanted = sorted(set(quantiles) | {0.25, 0.75})
+    values = dict(zip(wanted, mid_quantiles(mid_cdf, shares > 0, levels, wanted).T))
     for q, name in zip(quantiles, names):
-        table[name] = mid_quantile(mid_cdf, shares > 0, levels, q)
-    table["llm_iqr"] = mid_quantile(mid_cdf, shares > 0, levels, 0.75) - mid_quantile(
-        mid_cdf, shares > 0, levels, 0.25
-    )
+        table[name] = values[q]
+    table["llm_iqr"] = values[0.75] - values[0.25]
     n_levels = len(levels)
     middle = [n_levels // 2] if n_levels % 2 else [n_levels // 2 - 1, n_levels // 2]
     table["llm_extreme"] = shares[:, 0] + shares[:, -1]
@@ -284,26 +299,40 @@ def _discrete_features(counts, levels, quantiles, names):
     return pd.DataFrame(table)
 
 
-def mid_quantile(mid_cdf, support, levels, q):
-    """Mid-distribution quantile at ``q`` for each row: linear interpolation of the points
-    (mid_cdf, level) over the levels in ``support``; the first/last support level beyond
-    the ends. Equals ``np.interp(q, mid_cdf[support], levels[support])`` row by row."""
-    below = support & (mid_cdf <= q)
-    above = support & (mid_cdf >= q)
-    n_levels = len(levels)
-    has_below, has_above = below.any(axis=1), above.any(axis=1)
-    low = np.where(has_below, n_levels - 1 - np.argmax(below[:, ::-1], axis=1), 0)
-    high = np.where(has_above, np.argmax(above, axis=1), n_levels - 1)
-    first = np.argmax(support, axis=1)
-    last = n_levels - 1 - np.argmax(support[:, ::-1], axis=1)
-    low = np.where(has_below, low, first)
-    high = np.where(has_above, high, last)
-    rows = np.arange(len(mid_cdf))
-    f_low, f_high = mid_cdf[rows, low], mid_cdf[rows, high]
-    span = f_high - f_low
+def mid_quantiles(mid_cdf, support, levels, qs):
+    """Mid-distribution quantiles, an (n, len(qs)) array: for each row, the linear
+    interpolation of the points (mid_cdf, level) over the levels in ``support`` at each q,
+    held at the first/last support level beyond the ends. Row by row this equals
+    ``np.interp(q, mid_cdf[support], levels[support])``.
+
+    One sweep over the C levels: a quantile is set at the first support level whose
+    mid_cdf reaches q, interpolating from the previous support level.
+    """
+    qs = np.asarray(qs, dtype=float)[None, :]
+    n_rows = len(mid_cdf)
+    out = np.empty((n_rows, qs.shape[1]))
+    done = np.zeros(out.shape, dtype=bool)
+    reached = np.empty(out.shape, dtype=bool)
+    between = np.empty(out.shape)
+    prev_f = np.full((n_rows, 1), np.nan)
+    prev_x = np.full((n_rows, 1), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        weight = np.where((span > 0) & has_below & has_above, (q - f_low) / span, 0.0)
-    return levels[low] + weight * (levels[high] - levels[low])
+        for j, level in enumerate(levels):
+            here = support[:, j:j + 1]
+            f = mid_cdf[:, j:j + 1]
+            np.less_equal(qs, f, out=reached)
+            reached &= here
+            reached &= ~done
+            np.subtract(qs, prev_f, out=between)
+            between *= (level - prev_x) / (f - prev_f)
+            between += prev_x
+            np.copyto(between, level, where=np.isnan(prev_f))
+            np.copyto(out, between, where=reached)
+            done |= reached
+            np.copyto(prev_f, f, where=here)
+            np.copyto(prev_x, level, where=here)
+    np.copyto(out, prev_x, where=~done)
+    return out
 
 
 def _moment_ratios(m2, m3, m4):
