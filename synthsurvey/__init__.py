@@ -5,8 +5,13 @@ from .features import features, infer_scales
 from .feature_sets import default_formula, feature_set
 from .scales import Scale
 from .debias import debias, DebiasResults
+from .population import population_mean, population_shares, population_quantile
+from .coefficients import population_ols, population_logit
+from .planning import plan_pilot
 from . import metrics, datasets
 
 __all__ = ["SynthsurveyError", "features", "infer_scales", "default_formula", "feature_set",
-           "Scale", "debias", "DebiasResults", "metrics", "datasets"]
+           "Scale", "debias", "DebiasResults", "metrics", "datasets",
+           "population_mean", "population_shares", "population_quantile", "population_ols",
+           "population_logit", "plan_pilot"]
 __version__ = "0.1.0"

@@ -267,6 +267,25 @@ class DebiasResults:
             out[method] = self._predict_values("response", method, self.frame)
         return out
 
+    # population estimates (see synthsurvey.population) ---------------------------------
+    def population_mean(self, by=None, **options):
+        """Population mean of the item's human answers, with a PPI++ CI (see ``population.population_mean``)."""
+        from .population import population_mean
+
+        return population_mean(self, by=by, **options)
+
+    def population_shares(self, **options):
+        """Population share of each level, with PPI++ CIs (see ``population.population_shares``)."""
+        from .population import population_shares
+
+        return population_shares(self, **options)
+
+    def population_quantile(self, q=0.5, **options):
+        """Population q-quantile, with a PPI++ CI (see ``population.population_quantile``)."""
+        from .population import population_quantile
+
+        return population_quantile(self, q=q, **options)
+
     def __repr__(self):
         return (f"<DebiasResults item={self.item!r} family={self.family} pilot={self.nobs} "
                 f"population={self.n_population}>")
