@@ -25,8 +25,10 @@ def run_job(samples, humans, covariates, models, out, key="id", scales=None, hol
     """Fit every ``models`` entry (a list of ItemModel) and write to folder ``out``:
     ``features.csv.gz``, ``scales.csv``, ``coefficients.csv``, ``predictions.csv.gz``
     (id, item, is_pilot, base, scalar, pilot, debiased), ``exclusions.csv``,
-    ``summary.txt`` and, when ``holdout`` answers are given, ``holdout_accuracy.csv``
-    (RMSE and MAE of each method on them). Returns ``{item: DebiasResults}``."""
+    ``population.csv`` (population means and shares: PPI++ with cross-fitting beside the
+    pilot alone and the uncorrected LLM), ``summary.txt`` and, when ``holdout`` answers are
+    given, ``holdout_accuracy.csv`` (RMSE and MAE of each method on them).
+    Returns ``{item: DebiasResults}``."""
     from .scales import scales_table
 
     out = Path(out)
@@ -35,7 +37,7 @@ def run_job(samples, humans, covariates, models, out, key="id", scales=None, hol
     feats, scale_map = feature_table(samples, key=key, scales=scales, extra_values=extra)
     feats.to_csv(out / "features.csv.gz", index=False)
     scales_table(scale_map).to_csv(out / "scales.csv", index=False)
-    fits, coefficients, predictions, exclusions, summaries = {}, [], [], [], []
+    fits, coefficients, predictions, exclusions, summaries, population = {}, [], [], [], [], []
     for model in models:
         fit = debias(model.formula, None, humans, covariates, family=model.family, key=key,
                      scales=scale_map, link=model.link, q=model.q, features=feats)
@@ -44,14 +46,30 @@ def run_job(samples, humans, covariates, models, out, key="id", scales=None, hol
         predictions.append(fit.baselines().assign(item=fit.item))
         exclusions.append(fit.exclusions.assign(item=fit.item))
         summaries.append(f"== {fit.item}: {model.formula} ({model.family})\n{fit.summary()}\n")
+        population.append(population_table(fit))
     pd.concat(coefficients).to_csv(out / "coefficients.csv", index=False)
     predictions = pd.concat(predictions, ignore_index=True)
     predictions.to_csv(out / "predictions.csv.gz", index=False)
     pd.concat(exclusions).to_csv(out / "exclusions.csv", index=False)
+    population = pd.concat(population, ignore_index=True)
+    population.to_csv(out / "population.csv", index=False)
+    summaries.append("== population estimates (95% CI)\n" + population.to_string(index=False))
     (out / "summary.txt").write_text("\n".join(summaries))
     if holdout is not None:
         holdout_accuracy(predictions, holdout).to_csv(out / "holdout_accuracy.csv", index=False)
     return fits
+
+
+def population_table(fit):
+    """Population mean (and shares, for discrete items) of a fit's item: PPI++ (cross-fit),
+    the pilot alone, and the uncorrected LLM (no interval), as one tidy DataFrame."""
+    tables = [fit.population_mean().table(), fit.population_mean(method="classical").table()]
+    tables.append(pd.DataFrame([{"term": "mean", "estimate": fit.frame["llm_mean"].mean(),
+                                 "method": "base LLM", "n_labeled": 0,
+                                 "n_unlabeled": fit.n_population}]))
+    if fit.scale.is_discrete:
+        tables += [fit.population_shares().table(), fit.population_shares(method="classical").table()]
+    return pd.concat(tables, ignore_index=True).assign(item=fit.item)
 
 
 def holdout_accuracy(predictions, holdout):

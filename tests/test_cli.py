@@ -16,11 +16,17 @@ def test_bundled_files_equal_the_seeded_generator():
 
 def test_main_job_without_arguments(tmp_path, capsys):
     assert cli.main(["--out", str(tmp_path)]) == 0
-    for name in ["features.csv.gz", "coefficients.csv", "predictions.csv.gz", "summary.txt", "holdout_accuracy.csv"]:
+    for name in ["features.csv.gz", "coefficients.csv", "predictions.csv.gz", "summary.txt", "holdout_accuracy.csv",
+                 "population.csv"]:
         assert (tmp_path / name).exists(), name
     accuracy = pd.read_csv(tmp_path / "holdout_accuracy.csv").set_index(["item", "method"])["rmse"]
     assert accuracy["belief", "debiased"] < accuracy["belief", "base"]
     assert "bundled simulated study" in capsys.readouterr().out
+    population = pd.read_csv(tmp_path / "population.csv")
+    means = population[(population["item"] == "belief") & (population["term"] == "mean")].set_index("method")
+    assert set(means.index) == {"ppi++", "classical", "base LLM"}
+    assert means.loc["ppi++", "ci_high"] - means.loc["ppi++", "ci_low"] < \
+        means.loc["classical", "ci_high"] - means.loc["classical", "ci_low"]
 
 
 def test_main_job_from_files(tmp_path, study):
