@@ -157,6 +157,10 @@ class DebiasResults:
     def std_errors(self):
         return self.fitted.std_errors
 
+    def vcov(self):
+        """Covariance matrix of the coefficients (DataFrame indexed by term)."""
+        return self.fitted.covariance()
+
     def conf_int(self, alpha=0.05):
         """DataFrame (ci_low, ci_high) by term: Wald intervals at level 1 - alpha."""
         table = self.table(alpha)

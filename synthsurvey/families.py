@@ -50,6 +50,17 @@ class FittedFamily:
     def std_errors(self):
         return self._named(self.result.bse)
 
+    def covariance(self):
+        """Covariance matrix of ``params`` (DataFrame labelled like ``params``)."""
+        cov = np.asarray(self.result.cov_params(), dtype=float)
+        if self.family == "mnlogit":  # statsmodels orders equation-major; params are term-major
+            n_terms = len(self.columns)
+            n_equations = cov.shape[0] // n_terms
+            order = [eq * n_terms + t for t in range(n_terms) for eq in range(n_equations)]
+            cov = cov[np.ix_(order, order)]
+        names = list(self.params.index)
+        return pd.DataFrame(cov, index=names, columns=names)
+
     def _named(self, values):
         values = _flatten(values)
         if self.family == "ordinal":

@@ -91,7 +91,9 @@ def check_columns(spec, frame, where):
     unknown = [name for name in spec.llm_features + spec.covariates if name not in frame.columns]
     if unknown:
         llm = sorted(c for c in frame.columns if str(c).startswith("llm_"))
-        other = [c for c in frame.columns if not str(c).startswith("llm_")]
+        internal = {"id", "response", "is_pilot"}
+        other = [c for c in frame.columns
+                 if not str(c).startswith(("llm_", "_")) and c not in internal]
         raise SynthsurveyError(
             f"formula {spec.formula!r} names unknown column(s) {preview(unknown)}; {where} has "
             f"features {preview(llm, 30)} and covariates {preview(other, 30)}"

@@ -34,6 +34,8 @@ def world():
 
 def within(fit, truth, n_se=4):
     params, se = fit.params, fit.std_errors
+    np.testing.assert_allclose(np.sqrt(np.diag(fit.vcov())), se.to_numpy(), rtol=1e-10)
+    assert list(fit.vcov().index) == list(params.index)
     for term, value in truth.items():
         assert abs(params[term] - value) < n_se * se[term], (term, params[term], value, se[term])
 

@@ -1,0 +1,162 @@
+# Thin wrappers over the Python core (synthsurvey.rapi). No statistics here.
+
+#' Features of the LLM draws
+#'
+#' One row per (key, item): number of draws, mean, sd, skew, excess kurtosis,
+#' quantiles (mid-distribution quantiles for discrete items), IQR and, for
+#' discrete items, the category shares \code{llm_p<level>}, extreme, middle and
+#' modal shares and the entropy in bits.
+#'
+#' @param samples data.frame with columns \code{key}, \code{item}, \code{draw}, \code{response}.
+#' @param key Column linking draws to respondents (or personas).
+#' @param scales Optional named list: item = numeric levels, \code{"binary"} or \code{"continuous"}.
+#' @return A data.frame.
+#' @export
+ss_features <- function(samples, key = "id", scales = NULL) {
+  .frame_out(.call("features", .frame_in(samples, "samples"), key, scales))
+}
+
+#' Fit a debiasing regression
+#'
+#' Regresses one item's pilot human answers on its LLM draw features
+#' (\code{llm_*} names) and covariates, and predicts everybody.
+#'
+#' @param formula Two-sided formula; the left-hand side names an item.
+#' @param samples,humans,covariates data.frames of LLM draws (key, item, draw,
+#'   response), pilot answers (id, item, response) and one row per person.
+#' @param family \code{"ols"}, \code{"ordinal"}, \code{"logit"}, \code{"mnlogit"} or \code{"quantreg"}.
+#' @param key Column linking samples to people (their id, or a persona column).
+#' @param scales Optional named list of item scales (see \code{\link{ss_features}}).
+#' @param link Link of the ordinal family: \code{"logit"} or \code{"probit"}.
+#' @param q Quantile of the quantreg family.
+#' @return An object of class \code{ss_debias}.
+#' @examples
+#' \donttest{
+#' study <- ss_load_simulated()
+#' fit <- ss_debias(belief ~ llm_mean + llm_sd + age + factor(educ),
+#'                  samples = study$samples, humans = study$pilot,
+#'                  covariates = study$covariates)
+#' summary(fit)
+#' }
+#' @export
+ss_debias <- function(formula, samples, humans, covariates = NULL, family = "ols", key = "id",
+                      scales = NULL, link = "logit", q = 0.5) {
+  python_formula <- ss_formula_to_python(formula)
+  fit <- .call("debias", python_formula, .frame_in(samples, "samples"), .frame_in(humans, "humans"),
+               .frame_in(covariates, "covariates"), family, key, scales, link, q)
+  structure(list(py = fit, info = .call("fit_info", fit), call = match.call(), formula = formula,
+                 python_formula = python_formula), class = "ss_debias")
+}
+
+.fit_frame <- function(fit, what, ...) .frame_out(.call(what, fit$py, ...))
+
+#' Predictions of every method side by side
+#'
+#' @param fit An \code{ss_debias} fit.
+#' @return data.frame: id, is_pilot, response (NA outside the pilot), base, scalar, pilot, debiased.
+#' @export
+ss_baselines <- function(fit) .fit_frame(fit, "fit_baselines")
+
+.population <- function(function_name, fit, options, what) {
+  .new_population(.call("population_table", function_name, fit$py, options), what)
+}
+
+.options <- function(...) {
+  options <- list(...)
+  options[!vapply(options, is.null, logical(1))]
+}
+
+#' Population estimates with prediction-powered confidence intervals
+#'
+#' Cross-fitted PPI++ estimates of the item's population mean (optionally per
+#' subgroup), level shares or a quantile over the people of the fit's population.
+#'
+#' @param fit An \code{ss_debias} fit.
+#' @param by Optional covariate column: one estimate per level.
+#' @param q Quantile in (0, 1).
+#' @param method \code{"ppi++"}, \code{"ppi"} or \code{"classical"} (pilot only).
+#' @param design \code{"subsample"} (pilot is a random subsample of the population) or \code{"independent"}.
+#' @param alpha Error level: intervals cover with probability 1 - alpha.
+#' @param cross_fit,folds,seed Cross-fitting of the predictions.
+#' @param weights,pilot_weights Optional design weights: a column name or one number per person.
+#' @return An object of class \code{ss_population}.
+#' @export
+ss_population_mean <- function(fit, by = NULL, method = "ppi++", design = "subsample", alpha = 0.05,
+                               cross_fit = TRUE, folds = 5L, seed = 0L, weights = NULL,
+                               pilot_weights = NULL) {
+  options <- .options(by = by, method = method, design = design, alpha = alpha, cross_fit = cross_fit,
+                      folds = folds, seed = seed, weights = weights, pilot_weights = pilot_weights)
+  .population("population_mean", fit, options, "mean")
+}
+
+#' @rdname ss_population_mean
+#' @export
+ss_population_shares <- function(fit, method = "ppi++", design = "subsample", alpha = 0.05,
+                                 cross_fit = TRUE, folds = 5L, seed = 0L, weights = NULL,
+                                 pilot_weights = NULL) {
+  options <- .options(method = method, design = design, alpha = alpha, cross_fit = cross_fit,
+                      folds = folds, seed = seed, weights = weights, pilot_weights = pilot_weights)
+  .population("population_shares", fit, options, "shares")
+}
+
+#' @rdname ss_population_mean
+#' @export
+ss_population_quantile <- function(fit, q = 0.5, method = "ppi++", design = "subsample", alpha = 0.05,
+                                   cross_fit = TRUE, folds = 5L, seed = 0L, weights = NULL,
+                                   pilot_weights = NULL) {
+  options <- .options(q = q, method = method, design = design, alpha = alpha, cross_fit = cross_fit,
+                      folds = folds, seed = seed, weights = weights, pilot_weights = pilot_weights)
+  .population("population_quantile", fit, options, "quantile")
+}
+
+.coefficients <- function(function_name, formula, fit, options) {
+  result <- .call("coefficient_table", function_name, ss_formula_to_python(formula), fit$py, options)
+  .new_population(result, "coefficients")
+}
+
+#' Coefficients of the analyst's regression on the human population
+#'
+#' PPI++ estimates (cross-fitted, sandwich standard errors) of the OLS or
+#' logistic-regression coefficients the analyst's model would have if every
+#' person in the fit's population had answered.
+#'
+#' @param formula Two-sided formula whose left-hand side is the fit's item.
+#' @inheritParams ss_population_mean
+#' @return An object of class \code{ss_population}.
+#' @export
+ss_population_ols <- function(formula, fit, method = "ppi++", design = "subsample", alpha = 0.05,
+                              cross_fit = TRUE, folds = 5L, seed = 0L, weights = NULL, pilot_weights = NULL) {
+  options <- .options(method = method, design = design, alpha = alpha, cross_fit = cross_fit,
+                      folds = folds, seed = seed, weights = weights, pilot_weights = pilot_weights)
+  .coefficients("population_ols", formula, fit, options)
+}
+
+#' @rdname ss_population_ols
+#' @export
+ss_population_logit <- function(formula, fit, method = "ppi++", design = "subsample", alpha = 0.05,
+                                cross_fit = TRUE, folds = 5L, seed = 0L, weights = NULL, pilot_weights = NULL) {
+  options <- .options(method = method, design = design, alpha = alpha, cross_fit = cross_fit,
+                      folds = folds, seed = seed, weights = weights, pilot_weights = pilot_weights)
+  .coefficients("population_logit", formula, fit, options)
+}
+
+#' Pilot size for a confidence-interval half-width
+#'
+#' @param half_width Target half-width of the population mean's interval, in item units.
+#' @param fit Optional \code{ss_debias} fit giving sd, the prediction-answer correlation and N.
+#' @param rho,sd Assumed correlation and answer standard deviation, without a fit.
+#' @param n_population Optional population size (finite-population correction).
+#' @param alpha Error level.
+#' @return An object of class \code{ss_pilot_plan}.
+#' @export
+ss_plan_pilot <- function(half_width, fit = NULL, rho = NULL, sd = NULL, n_population = NULL, alpha = 0.05) {
+  plan <- .call("plan_pilot", half_width, if (is.null(fit)) NULL else fit$py, rho, sd, n_population, alpha)
+  plan$table <- .frame_out(plan$table)
+  structure(plan, class = "ss_pilot_plan")
+}
+
+#' The bundled simulated study
+#'
+#' @return A list of data.frames: samples, pilot, covariates, holdout.
+#' @export
+ss_load_simulated <- function() lapply(.call("load_simulated"), .frame_out)

@@ -1,0 +1,130 @@
+# Conversion: data frames in and out through the bridge, formulas to the Python core's
+# patsy syntax, and the one mapping of tidy column names.
+
+# Data frames travel to and from Python as "frame specs": each column as the raw bytes
+# of its R storage (writeBin/readBin: exact, NA bit patterns included) plus its levels.
+# See synthsurvey/rbridge.py for the pandas side and the type table.
+
+.encode_column <- function(x, name) {
+  if (is.factor(x)) {
+    return(list(kind = "factor", data = writeBin(as.integer(x), raw()), levels = as.list(levels(x)),
+                ordered = is.ordered(x)))
+  }
+  if (inherits(x, "Date")) return(list(kind = "date", data = writeBin(as.double(unclass(x)), raw())))
+  if (is.logical(x)) return(list(kind = "logical", data = writeBin(as.integer(x), raw())))
+  if (is.integer(x)) return(list(kind = "integer", data = writeBin(x, raw())))
+  if (is.double(x)) return(list(kind = "double", data = writeBin(as.double(x), raw())))
+  if (is.character(x)) {
+    levels <- unique(x[!is.na(x)])
+    return(list(kind = "character", data = writeBin(match(x, levels), raw()), levels = as.list(levels)))
+  }
+  .abort(sprintf("column '%s' has class %s, which synthsurvey cannot convert", name, class(x)[1]))
+}
+
+# A data.frame as a frame spec (NULL stays NULL).
+.frame_in <- function(frame, what) {
+  if (is.null(frame)) return(NULL)
+  if (!is.data.frame(frame)) .abort(sprintf("%s must be a data.frame, not %s", what, class(frame)[1]))
+  list(names = as.list(names(frame)), nrow = nrow(frame),
+       columns = unname(Map(.encode_column, frame, names(frame))))
+}
+
+.decode_column <- function(column, n) {
+  kind <- column$kind
+  if (kind == "double") return(readBin(column$data, "double", n = n))
+  if (kind == "date") return(structure(readBin(column$data, "double", n = n), class = "Date"))
+  codes <- readBin(column$data, "integer", n = n)
+  if (kind == "integer") return(codes)
+  if (kind == "logical") return(as.logical(codes))
+  levels <- as.character(unlist(column$levels))
+  if (kind == "character") return(levels[codes])
+  if (kind == "factor") {
+    return(structure(codes, levels = levels, class = c(if (isTRUE(column$ordered)) "ordered", "factor")))
+  }
+  .abort(sprintf("unknown column kind '%s'", kind))
+}
+
+# A data.frame from a frame spec made by the Python side.
+.frame_out <- function(spec) {
+  n <- as.integer(spec$nrow)
+  columns <- lapply(spec$columns, .decode_column, n = n)
+  names(columns) <- as.character(unlist(spec$names))
+  frame <- as.data.frame(columns, optional = TRUE, stringsAsFactors = FALSE)
+  if (length(columns) == 0) frame <- data.frame(row.names = seq_len(n))
+  names(frame) <- names(columns)
+  frame
+}
+
+# Python's tidy columns in the broom spelling R users expect (recorded once, here).
+.tidy_names <- function(frame) {
+  map <- c(std_error = "std.error", p_value = "p.value", ci_low = "conf.low", ci_high = "conf.high")
+  hit <- names(frame) %in% names(map)
+  names(frame)[hit] <- map[names(frame)[hit]]
+  if ("term" %in% names(frame)) frame$term <- .term_names_to_r(frame$term)
+  frame
+}
+
+# Python (patsy) term names in R's spelling: C(x)[T.b] -> factor(x)b, Intercept -> (Intercept),
+# x ** 2 -> x^2, Q("a b") -> `a b`.
+.term_names_to_r <- function(terms) {
+  terms <- gsub("C\\(([^()]*)\\)\\[T\\.([^]]*)\\]", "factor(\\1)\\2", terms)
+  terms <- gsub("C\\(([^()]*)\\)\\[([^]]*)\\]", "factor(\\1)\\2", terms)
+  terms <- gsub(" \\*\\* ", "^", terms)
+  terms <- gsub("Q\\(\"([^\"]*)\"\\)", "`\\1`", terms)
+  terms[terms == "Intercept"] <- "(Intercept)"
+  terms
+}
+
+#' Translate an R formula to the Python core's formula syntax
+#'
+#' \code{factor(x)} and \code{as.factor(x)} become \code{C(x)}; \code{^} becomes
+#' \code{**}; \code{I()}, \code{log}, \code{exp}, \code{sqrt}, \code{abs},
+#' \code{log1p}, \code{:}, \code{*}, \code{/}, \code{-1} and \code{+0} carry over;
+#' names that are not Python identifiers (\code{my.var}, backticked names) are
+#' quoted with \code{Q("...")}. Any other function is an error naming the term.
+#'
+#' @param formula A two-sided formula, or a string already in Python syntax.
+#' @return A string.
+#' @export
+ss_formula_to_python <- function(formula) {
+  if (is.character(formula) && length(formula) == 1) return(formula)
+  if (!inherits(formula, "formula") || length(formula) != 3) {
+    .abort("formula must be a two-sided formula such as belief ~ llm_mean + age")
+  }
+  paste(.to_python(formula[[2]]), "~", .to_python(formula[[3]]))
+}
+
+.passed_functions <- c("I", "log", "exp", "sqrt", "abs", "log1p")
+.binary_operators <- c("+", "-", "*", "/")
+
+.to_python <- function(expr) {
+  if (is.name(expr)) {
+    name <- as.character(expr)
+    if (name == ".") .abort("the term '.' cannot be translated: name the columns")
+    if (grepl("^[A-Za-z_][A-Za-z0-9_]*$", name)) return(name)
+    return(sprintf("Q(\"%s\")", name))
+  }
+  if (is.numeric(expr)) return(format(expr, scientific = FALSE))
+  if (is.character(expr)) return(sprintf("\"%s\"", expr))
+  if (!is.call(expr)) .abort(sprintf("the term '%s' cannot be translated", deparse(expr)))
+  fn <- as.character(expr[[1]])[1]
+  args <- as.list(expr)[-1]
+  if (fn %in% c("+", "-") && length(args) == 1) return(paste0(fn, .to_python(args[[1]])))
+  if (fn == ":" && length(args) == 2) return(paste0(.to_python(args[[1]]), ":", .to_python(args[[2]])))
+  if (fn %in% .binary_operators && length(args) == 2) {
+    return(paste(.to_python(args[[1]]), fn, .to_python(args[[2]])))
+  }
+  if (fn == "^" && length(args) == 2) return(paste(.to_python(args[[1]]), "**", .to_python(args[[2]])))
+  if (fn == "(" && length(args) == 1) return(paste0("(", .to_python(args[[1]]), ")"))
+  if (fn %in% c("factor", "as.factor") && length(args) == 1) return(sprintf("C(%s)", .to_python(args[[1]])))
+  if (fn %in% .passed_functions && length(args) == 1) return(sprintf("%s(%s)", fn, .to_python(args[[1]])))
+  .abort(sprintf("the term '%s' cannot be translated to the Python core; compute the column first or use I()",
+                 paste(deparse(expr), collapse = " ")))
+}
+
+# Round-trip a data.frame through pandas (used by the conversion tests); returns the
+# frame as it comes back and the pandas dtypes it had in Python.
+.roundtrip <- function(frame) {
+  result <- .call("roundtrip", .frame_in(frame, "frame"))
+  list(frame = .frame_out(result$frame), dtypes = unlist(result$dtypes))
+}

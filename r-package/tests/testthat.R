@@ -1,0 +1,4 @@
+library(testthat)
+library(synthsurvey)
+
+test_check("synthsurvey")

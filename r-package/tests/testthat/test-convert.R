@@ -1,0 +1,38 @@
+test_that("formulas translate to the Python core's syntax", {
+  expect_equal(ss_formula_to_python(belief ~ llm_mean + factor(educ)), "belief ~ llm_mean + C(educ)")
+  expect_equal(ss_formula_to_python(y ~ I(age^2) + log(age) - 1), "y ~ I(age ** 2) + log(age) - 1")
+  expect_equal(ss_formula_to_python(y ~ a:b + a * b + as.factor(c)), "y ~ a:b + a * b + C(c)")
+  expect_equal(ss_formula_to_python(y ~ (a + b)^2 + 0), "y ~ (a + b) ** 2 + 0")
+  expect_equal(ss_formula_to_python(`my item` ~ my.var), "Q(\"my item\") ~ Q(\"my.var\")")
+  expect_equal(ss_formula_to_python("y ~ C(a)"), "y ~ C(a)")
+  expect_error(ss_formula_to_python(y ~ poly(age, 2)), "poly\\(age, 2\\).*cannot be translated",
+               class = "synthsurvey_error")
+  expect_error(ss_formula_to_python(y ~ .), "'\\.' cannot be translated", class = "synthsurvey_error")
+  expect_error(ss_formula_to_python(~ x), "two-sided", class = "synthsurvey_error")
+})
+
+test_that("term names come back in R's spelling", {
+  expect_equal(synthsurvey:::.term_names_to_r(c("Intercept", "C(educ)[T.2]", "I(age ** 2)", "Q(\"a b\")")),
+               c("(Intercept)", "factor(educ)2", "I(age^2)", "`a b`"))
+})
+
+test_that("types and NA round-trip through pandas", {
+  frame <- data.frame(
+    int = c(1L, NA, 3L), dbl = c(1.5, NA, -2), lgl = c(TRUE, NA, FALSE), chr = c("a", NA, "c"),
+    fct = factor(c("x", NA, "y")), ord = factor(c("lo", "hi", NA), levels = c("lo", "hi"), ordered = TRUE),
+    date = as.Date(c("2020-01-31", NA, "1969-12-31")), int_full = 1:3, lgl_full = c(TRUE, FALSE, TRUE),
+    stringsAsFactors = FALSE
+  )
+  result <- synthsurvey:::.roundtrip(frame)
+  expect_identical(result$frame, frame)
+  expect_equal(unname(result$dtypes[c("int", "lgl", "fct", "ord", "int_full", "lgl_full", "dbl")]),
+               c("Int64", "boolean", "category", "category", "int64", "bool", "float64"))
+  expect_match(result$dtypes[["date"]], "datetime64")
+  expect_identical(levels(result$frame$ord), c("lo", "hi"))
+})
+
+test_that("an integer NA never arrives as -2147483648", {
+  result <- synthsurvey:::.roundtrip(data.frame(x = c(NA_integer_, 5L)))
+  expect_true(is.na(result$frame$x[1]))
+  expect_false(any(result$frame$x < -1e9, na.rm = TRUE))
+})

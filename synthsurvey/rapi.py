@@ -1,0 +1,118 @@
+"""The functions the R package calls (through reticulate). Data frames travel as frame
+specs (see ``rbridge``); each function returns a frame spec, a fitted Python object, or
+plain scalars. No statistics here: every number comes from the core."""
+
+import numpy as np
+
+from . import coefficients, planning, population
+from .debias import debias as _debias
+from .features import features as _features
+from .rbridge import frame_from_spec, frame_to_spec
+
+
+def _frame(spec):
+    return None if spec is None else frame_from_spec(spec)
+
+
+def _scales(scales):
+    if scales is None:
+        return None
+    return {item: (spec if isinstance(spec, str) else list(np.atleast_1d(spec)))
+            for item, spec in dict(scales).items()}
+
+
+def features(samples, key, scales):
+    """ss_features: the feature table."""
+    return frame_to_spec(_features(_frame(samples), key=key, scales=_scales(scales)))
+
+
+def debias(formula, samples, humans, covariates, family, key, scales, link, q):
+    """ss_debias: the fitted DebiasResults (kept in Python; R holds a reference)."""
+    return _debias(formula, _frame(samples), _frame(humans), _frame(covariates), family=family, key=key,
+                   scales=_scales(scales), link=link, q=float(q))
+
+
+def fit_info(fit):
+    """Scalars R's print/summary methods show."""
+    ols = fit.family == "ols"
+    return {
+        "item": fit.item, "formula": fit.formula, "family": fit.family, "scale": fit.scale.describe(),
+        "nobs": fit.nobs, "n_population": fit.n_population, "link": fit.link, "q": fit.q,
+        "df_resid": float(getattr(fit.fitted.result, "df_resid", np.nan)),
+        "sigma": float(np.sqrt(fit.fitted.result.scale)) if ols else np.nan,
+        "r_squared": float(fit.fitted.result.rsquared) if ols else np.nan,
+    }
+
+
+def fit_table(fit, alpha):
+    """Tidy coefficient table of a fit."""
+    return frame_to_spec(fit.table(alpha))
+
+
+def fit_exclusions(fit):
+    return frame_to_spec(fit.exclusions)
+
+
+def fit_vcov(fit):
+    """Covariance matrix of the coefficients as a frame with a leading ``term`` column."""
+    matrix = fit.vcov()
+    names = list(matrix.columns)
+    matrix = matrix.reset_index(drop=True)
+    matrix.insert(0, "term", names)
+    return frame_to_spec(matrix)
+
+
+def fit_predict(fit, kind, method, newdata):
+    return frame_to_spec(fit.predict(kind=kind, method=method, newdata=_frame(newdata)))
+
+
+def fit_baselines(fit):
+    return frame_to_spec(fit.baselines())
+
+
+def _options(options):
+    options = dict(options)
+    for name in ("folds", "seed"):
+        if name in options:
+            options[name] = int(options[name])
+    for name in ("weights", "pilot_weights"):
+        if name in options and not isinstance(options[name], (str, type(None))):
+            options[name] = np.asarray(options[name], dtype=float)
+    return options
+
+
+def _result(result):
+    return {"table": frame_to_spec(result.table()), "alpha": result.alpha, "notes": list(result.notes)}
+
+
+def population_table(function, fit, options):
+    """One of population_mean / population_shares / population_quantile on ``fit``."""
+    return _result(getattr(population, function)(fit, **_options(options)))
+
+
+def coefficient_table(function, formula, fit, options):
+    """population_ols / population_logit of the analyst's ``formula`` on ``fit``."""
+    return _result(getattr(coefficients, function)(formula, fit, **_options(options)))
+
+
+def plan_pilot(half_width, fit, rho, sd, n_population, alpha):
+    plan = planning.plan_pilot(half_width, fit=fit, rho=rho, sd=sd,
+                               n_population=None if n_population is None else int(n_population), alpha=alpha)
+    return {"table": frame_to_spec(plan.table()), "target": plan.target, "n_ppi": plan.n_ppi,
+            "n_classical": plan.n_classical, "sd": plan.sd, "rho": plan.rho, "alpha": plan.alpha}
+
+
+def load_simulated():
+    """The bundled simulated study's four tables."""
+    from .datasets import load_simulated as load
+
+    study = load()
+    return {name: frame_to_spec(getattr(study, name)) for name in ("samples", "pilot", "covariates", "holdout")}
+
+
+def roundtrip(spec):
+    """Convert a frame to pandas and back (for the conversion tests); also returns the pandas
+    dtypes by column."""
+    frame = frame_from_spec(spec)
+    return {"frame": frame_to_spec(frame),
+            "dtypes": {str(column): str(dtype) for column, dtype in frame.dtypes.items()}}
