@@ -9,15 +9,19 @@ APT_PACKAGES := r-base-core r-base-dev r-cran-reticulate r-cran-testthat r-cran-
 export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: demo test setup system-packages python-env pytest benchmarks clean
+.PHONY: demo test setup system-packages python-env r-package pytest r-check benchmarks clean
 
 demo: setup
 	$(VENV)/bin/synthsurvey --out results
 	@echo "demo: see results/"
 
-test: setup pytest
+test: setup pytest r-check
 
-setup: system-packages python-env
+setup: system-packages python-env r-package
+
+# the R package, installed into R's site library (the R parity tests load it)
+r-package: python-env
+	R CMD INSTALL --no-test-load r-package > .r-install.log 2>&1 || (cat .r-install.log; exit 1)
 
 # Debian packages: installed only when one is missing (apt-get update first, as Debian requires)
 system-packages:
@@ -34,12 +38,23 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install -q -e ".[dev,r]"
 	touch $@
 
+export SYNTHSURVEY_PYTHON := $(CURDIR)/$(VENV)/bin/python
+
 pytest:
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
+
+# R CMD build + check (runs the testthat tests); any ERROR or WARNING fails
+r-check:
+	rm -rf build/r && mkdir -p build/r
+	cd build/r && R CMD build ../../r-package > build.log 2>&1 || (cat build.log; exit 1)
+	cd build/r && _R_CHECK_SYSTEM_CLOCK_=0 R CMD check --no-manual synthsurvey_*.tar.gz > check.log 2>&1; \
+	  status=$$?; cat check.log; \
+	  if [ $$status -ne 0 ] || grep -qE "^Status:.*(ERROR|WARNING)" check.log; then \
+	    cat synthsurvey.Rcheck/tests/testthat.Rout.fail 2>/dev/null; exit 1; fi
 
 benchmarks: setup
 	$(VENV)/bin/python benchmarks/accuracy.py
 	$(VENV)/bin/python benchmarks/features.py
 
 clean:
-	rm -rf $(VENV) results synthsurvey.egg-info
+	rm -rf $(VENV) results synthsurvey.egg-info build .r-install.log

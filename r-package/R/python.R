@@ -56,13 +56,22 @@ ss_python <- function() {
                  list(message = message, call = NULL)))
 }
 
+# The Python function synthsurvey.rapi.<name>, looked up once: each lookup would leave an
+# R reference to a Python object for R's garbage collector, whose finalizer must not run
+# while an embedding Python (rpy2) has released its GIL.
+.function <- function(name) {
+  if (is.null(.state$functions)) .state$functions <- list()
+  if (is.null(.state$functions[[name]])) .state$functions[[name]] <- .core()[[name]]
+  .state$functions[[name]]
+}
+
 # Call a function of synthsurvey.rapi; a SynthsurveyError becomes an R error of class
 # synthsurvey_error with the same message.
 .call <- function(name, ...) {
-  core <- .core()
+  fn <- .function(name)
   args <- list(...)  # convert R arguments first: their errors are R errors
   reticulate::py_clear_last_error()
-  tryCatch(do.call(core[[name]], args), error = function(error) {
+  tryCatch(do.call(fn, args), error = function(error) {
     last <- reticulate::py_last_error()
     if (!is.null(last) && identical(last$type, "SynthsurveyError")) .abort(last$value)
     stop(error)
