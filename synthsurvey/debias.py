@@ -69,7 +69,9 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
     formulas.check_columns(spec, frame, f"the frame of item {spec.item!r}")
     used = complete_rows(frame, list(spec.llm_features + spec.covariates), exclusions)
     frame = frame.loc[used].reset_index(drop=True)
-    return DebiasResults(spec, family, scale, frame, exclusions.table(), key=key, link=link, q=q)
+    result = DebiasResults(spec, family, scale, frame, exclusions.table(), key=key, link=link, q=q)
+    result.samples = samples  # kept (not copied) for raw-draw comparisons; None with features=
+    return result
 
 
 def _scales_of(features, scales, humans):
@@ -112,6 +114,7 @@ class DebiasResults:
         self.q = q
         self.frame = frame
         self.exclusions = exclusions
+        self.samples = None
         self.is_pilot = frame[IS_PILOT].to_numpy()
         self.nobs = int(self.is_pilot.sum())
         self.n_population = len(frame)
@@ -133,6 +136,18 @@ class DebiasResults:
         if problem:
             raise SynthsurveyError(f"formula {self.formula!r} is rank-deficient: {problem}")
         return design
+
+    def refit(self, formula):
+        """A DebiasResults of another formula for the same item, family and population frame
+        (no features recomputed): e.g. the scalar baseline ``refit("item ~ llm_mean")``."""
+        spec = formulas.parse(formula)
+        if spec.item != self.item:
+            raise SynthsurveyError(f"refit must keep the item {self.item!r}, got {spec.item!r}")
+        formulas.check_columns(spec, self.frame, f"the frame of item {self.item!r}")
+        result = DebiasResults(spec, self.family, self.scale, self.frame, self.exclusions, key=self.key,
+                               link=self.link, q=self.q)
+        result.samples = self.samples
+        return result
 
     def design_matrix(self, frame=None, design=None):
         """Design matrix (DataFrame) of the fitted formula on ``frame`` (default: all rows)."""

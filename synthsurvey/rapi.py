@@ -116,3 +116,11 @@ def roundtrip(spec):
     frame = frame_from_spec(spec)
     return {"frame": frame_to_spec(frame),
             "dtypes": {str(column): str(dtype) for column, dtype in frame.dtypes.items()}}
+
+
+def simulate(n_people, n_draws, n_pilot, seed):
+    """A seeded simulated study (see ``simulate.simulate_study``), as frame specs."""
+    from .simulate import simulate_study
+
+    study = simulate_study(int(n_people), int(n_draws), int(n_pilot), int(seed))
+    return {name: frame_to_spec(getattr(study, name)) for name in ("samples", "pilot", "covariates", "holdout")}
