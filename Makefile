@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 APT_PACKAGES := r-base-core r-base-dev r-cran-reticulate r-cran-testthat r-cran-knitr \
-                r-cran-rmarkdown r-cran-jsonlite r-cran-survey pandoc
+                r-cran-rmarkdown r-cran-roxygen2 r-cran-jsonlite r-cran-survey pandoc chromium
 export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 

@@ -8,10 +8,13 @@ from .debias import debias, DebiasResults
 from .population import population_mean, population_shares, population_quantile
 from .coefficients import population_ols, population_logit
 from .planning import plan_pilot
+from .recovery import recover
+from .fidelity import fidelity
+from .report import report
 from . import metrics, datasets
 
 __all__ = ["SynthsurveyError", "features", "infer_scales", "default_formula", "feature_set",
            "Scale", "debias", "DebiasResults", "metrics", "datasets",
            "population_mean", "population_shares", "population_quantile", "population_ols",
-           "population_logit", "plan_pilot"]
+           "population_logit", "plan_pilot", "recover", "fidelity", "report"]
 __version__ = "0.1.0"

@@ -46,6 +46,7 @@ def parse_args(argv):
     parser.add_argument("--family", action="append", default=[],
                         help="family per --formula (ols, ordinal, logit, mnlogit, quantreg); default ols")
     parser.add_argument("--key", default="id", help="column linking samples to people (default id)")
+    parser.add_argument("--by", action="append", default=[], help="covariate for subgroup fidelity; repeatable")
     parser.add_argument("--out", default="synthsurvey-output", help="output folder")
     return parser.parse_args(argv)
 
@@ -59,6 +60,8 @@ def main(argv=None):
             study = load_simulated()
             samples, humans, covariates, holdout = study.samples, study.pilot, study.covariates, study.holdout
             models = bundled_models()
+            report_options = {"formula": "belief ~ age + female + C(educ) + ideology + rural",
+                              "by": ["educ", "rural"], "coherence": ("belief", "action")}
             print("synthsurvey: no --samples given; running on the bundled simulated study")
         else:
             if args.humans is None or not args.formula:
@@ -68,7 +71,9 @@ def main(argv=None):
             holdout = None
             families = args.family + ["ols"] * (len(args.formula) - len(args.family))
             models = [ItemModel(f, fam) for f, fam in zip(args.formula, families)]
-        fits = run_job(samples, humans, covariates, models, args.out, key=args.key, holdout=holdout)
+            report_options = {"by": args.by}
+        fits = run_job(samples, humans, covariates, models, args.out, key=args.key, holdout=holdout,
+                       report_options=report_options)
     except SynthsurveyError as error:
         print(f"synthsurvey: error: {error}", file=sys.stderr)
         return 2

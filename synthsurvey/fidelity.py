@@ -297,6 +297,18 @@ def fidelity(fits, formula=None, recovery_family="ols", by=(), coherence=None, f
     """
     fits = [fits] if not isinstance(fits, (list, tuple)) else list(fits)
     by_item = {fit.item: fit for fit in fits}
+    if formula is not None:
+        item = formula.split("~")[0].strip()
+        item = item[3:-2] if item.startswith('Q("') else item
+        if item not in by_item:
+            raise SynthsurveyError(f"formula {formula!r} is about {item!r}, which none of the fits debiases")
+    if coherence is not None:
+        missing = [name for name in coherence if name not in by_item]
+        if missing:
+            raise SynthsurveyError(f"coherence names item(s) {missing} that none of the fits debiases")
+        if by_item[coherence[1]].scale.n_levels != 2:
+            raise SynthsurveyError(f"coherence needs a binary action item; {coherence[1]!r} is "
+                                   f"{by_item[coherence[1]].scale.describe()}")
     marginal, individual, shown, subgroups, summaries, notes = [], [], [], [], [], []
     for fit in fits:
         method_fits = _method_fits(fit)
@@ -310,17 +322,10 @@ def fidelity(fits, formula=None, recovery_family="ols", by=(), coherence=None, f
             summaries.append(summary)
     structural = None
     if formula is not None:
-        item = formula.split("~")[0].strip()
-        item = item[3:-2] if item.startswith('Q("') else item
-        if item not in by_item:
-            raise SynthsurveyError(f"formula {formula!r} is about {item!r}, which none of the fits debiases")
         structural = recover(formula, by_item[item], family=recovery_family, alpha=alpha, folds=folds, seed=seed)
     coherence_table = pd.DataFrame()
     if coherence is not None:
         belief, action = coherence
-        missing = [item for item in (belief, action) if item not in by_item]
-        if missing:
-            raise SynthsurveyError(f"coherence names item(s) {missing} that none of the fits debiases")
         coherence_table = coherence_axis(by_item[belief], by_item[action], alpha, folds, seed)
     concat = lambda parts: pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()  # noqa: E731
     return FidelityReport(concat(marginal), concat(individual), concat(subgroups), concat(summaries),

@@ -21,13 +21,14 @@ class ItemModel:
     q: float = 0.5
 
 
-def run_job(samples, humans, covariates, models, out, key="id", scales=None, holdout=None):
+def run_job(samples, humans, covariates, models, out, key="id", scales=None, holdout=None, report_options=None):
     """Fit every ``models`` entry (a list of ItemModel) and write to folder ``out``:
     ``features.csv.gz``, ``scales.csv``, ``coefficients.csv``, ``predictions.csv.gz``
     (id, item, is_pilot, base, scalar, pilot, debiased), ``exclusions.csv``,
     ``population.csv`` (population means and shares: PPI++ with cross-fitting beside the
     pilot alone and the uncorrected LLM), ``summary.txt`` and, when ``holdout`` answers are
-    given, ``holdout_accuracy.csv`` (RMSE and MAE of each method on them).
+    given, ``holdout_accuracy.csv`` (RMSE and MAE of each method on them), and the HTML
+    fidelity report ``report.html`` (``report_options`` go to ``fidelity``).
     Returns ``{item: DebiasResults}``."""
     from .scales import scales_table
 
@@ -57,6 +58,9 @@ def run_job(samples, humans, covariates, models, out, key="id", scales=None, hol
     (out / "summary.txt").write_text("\n".join(summaries))
     if holdout is not None:
         holdout_accuracy(predictions, holdout).to_csv(out / "holdout_accuracy.csv", index=False)
+    from .report import report
+
+    report(list(fits.values()), out / "report.html", **(report_options or {}))
     return fits
 
 

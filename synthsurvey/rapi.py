@@ -124,3 +124,33 @@ def simulate(n_people, n_draws, n_pilot, seed):
 
     study = simulate_study(int(n_people), int(n_draws), int(n_pilot), int(seed))
     return {name: frame_to_spec(getattr(study, name)) for name in ("samples", "pilot", "covariates", "holdout")}
+
+
+def recover(formula, fit, family, alpha):
+    """ss_recover: coefficient table by source and its summary tables."""
+    from .recovery import recover as _recover
+
+    result = _recover(formula, fit, family=family, alpha=alpha)
+    per_term, overall = result.summary()
+    return {"table": frame_to_spec(result.table()), "per_term": frame_to_spec(per_term),
+            "overall": frame_to_spec(overall), "alpha": result.alpha, "notes": list(result.notes)}
+
+
+def fidelity(fits, formula, by, coherence, bootstrap):
+    """ss_fidelity: every table of the report, plus the report object (for ss_report)."""
+    from .fidelity import fidelity as _fidelity
+
+    report = _fidelity(list(fits), formula=formula, by=list(by or []),
+                       coherence=None if coherence is None else tuple(coherence), bootstrap=int(bootstrap))
+    return {"tables": {name: frame_to_spec(table) for name, table in report.tables().items()}, "py": report}
+
+
+def report(fits_or_report, path, title, formula, by, coherence):
+    """ss_report: write the HTML report; returns its path."""
+    from .fidelity import FidelityReport
+    from .report import report as _report
+
+    if isinstance(fits_or_report, FidelityReport):
+        return str(_report(fits_or_report, path, title=title))
+    return str(_report(list(fits_or_report), path, title=title, formula=formula, by=list(by or []),
+                       coherence=None if coherence is None else tuple(coherence)))

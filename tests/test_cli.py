@@ -17,7 +17,7 @@ def test_bundled_files_equal_the_seeded_generator():
 def test_main_job_without_arguments(tmp_path, capsys):
     assert cli.main(["--out", str(tmp_path)]) == 0
     for name in ["features.csv.gz", "coefficients.csv", "predictions.csv.gz", "summary.txt", "holdout_accuracy.csv",
-                 "population.csv"]:
+                 "population.csv", "report.html"]:
         assert (tmp_path / name).exists(), name
     accuracy = pd.read_csv(tmp_path / "holdout_accuracy.csv").set_index(["item", "method"])["rmse"]
     assert accuracy["belief", "debiased"] < accuracy["belief", "base"]

@@ -160,3 +160,63 @@ ss_plan_pilot <- function(half_width, fit = NULL, rho = NULL, sd = NULL, n_popul
 #' @return A list of data.frames: samples, pilot, covariates, holdout.
 #' @export
 ss_load_simulated <- function() lapply(.call("load_simulated"), .frame_out)
+
+#' Does the analyst's regression survive? Coefficients by source
+#'
+#' The analyst's model estimated from the human pilot, one LLM draw per person,
+#' the draw mean, the debiased predictions plugged in naively, and PPI++, with
+#' their agreement with the human pilot (see \code{summary}).
+#'
+#' @param formula Two-sided formula whose left-hand side is the fit's item.
+#' @param fit An \code{ss_debias} fit.
+#' @param family \code{"ols"} or \code{"logit"} (binary items).
+#' @param alpha Error level of the intervals.
+#' @return An object of class \code{ss_recovery}.
+#' @export
+ss_recover <- function(formula, fit, family = "ols", alpha = 0.05) {
+  result <- .call("recover", ss_formula_to_python(formula), fit$py, family, alpha)
+  structure(list(table = .tidy_names(.frame_out(result$table)), per_term = .tidy_names(.frame_out(result$per_term)),
+                 overall = .frame_out(result$overall), alpha = result$alpha, notes = unlist(result$notes)),
+            class = "ss_recovery")
+}
+
+#' Three-axis fidelity of raw and debiased LLM answers
+#'
+#' Marginal distances to the human pilot (with the human floor), coefficient
+#' recovery of an analyst's model, held-out individual errors, subgroup
+#' distances and belief-action coherence.
+#'
+#' @param fits An \code{ss_debias} fit or a list of them (one per item).
+#' @param formula Optional analyst model (a formula) for the structural axis.
+#' @param by Optional covariate names for the subgroup axis.
+#' @param coherence Optional pair of item names: a belief and a binary action.
+#' @param bootstrap Number of pilot resamples for the mean and sd of the marginal distances.
+#' @return An object of class \code{ss_fidelity}: a list of data.frames.
+#' @export
+ss_fidelity <- function(fits, formula = NULL, by = NULL, coherence = NULL, bootstrap = 0L) {
+  if (inherits(fits, "ss_debias")) fits <- list(fits)
+  result <- .call("fidelity", lapply(fits, `[[`, "py"),
+                  if (is.null(formula)) NULL else ss_formula_to_python(formula),
+                  as.list(by), if (is.null(coherence)) NULL else as.list(coherence), as.integer(bootstrap))
+  tables <- lapply(result$tables, .frame_out)
+  structure(c(tables, list(py = result$py)), class = "ss_fidelity")
+}
+
+#' Write the HTML fidelity report
+#'
+#' A self-contained HTML file with tables and figures: distributions per item,
+#' a coefficient forest plot per source, a subgroup heatmap.
+#'
+#' @param x An \code{ss_fidelity} object, an \code{ss_debias} fit or a list of fits.
+#' @param path File to write.
+#' @param title Title of the page.
+#' @inheritParams ss_fidelity
+#' @return The path, invisibly.
+#' @export
+ss_report <- function(x, path, title = "synthsurvey fidelity report", formula = NULL, by = NULL,
+                      coherence = NULL) {
+  target <- if (inherits(x, "ss_fidelity")) x$py else lapply(if (inherits(x, "ss_debias")) list(x) else x, `[[`, "py")
+  written <- .call("report", target, path, title, if (is.null(formula)) NULL else ss_formula_to_python(formula),
+                   as.list(by), if (is.null(coherence)) NULL else as.list(coherence))
+  invisible(written)
+}

@@ -191,3 +191,87 @@ print.ss_pilot_plan <- function(x, ...) {
 #' @rdname ss_pilot_plan-methods
 #' @export
 as.data.frame.ss_pilot_plan <- function(x, row.names = NULL, optional = FALSE, ...) x$table
+
+# coefficient recovery ---------------------------------------------------------------
+
+.recovery_labels <- function(x) paste(x$table$source, x$table$term, sep = ": ")
+
+#' Methods for coefficient recovery
+#'
+#' \code{coef} and \code{confint} give every source's coefficients (named
+#' "source: term"); \code{summary} the per-term and overall agreement with the
+#' human pilot; \code{as.data.frame} the tidy table (term, source, estimate,
+#' std.error, conf.low, conf.high).
+#'
+#' @param object,x An \code{ss_recovery} object (or its summary).
+#' @param parm Rows to keep; all by default.
+#' @param level Ignored: the level is fixed when the estimate is made.
+#' @param row.names,optional Ignored (for the generic).
+#' @param ... Ignored.
+#' @name ss_recovery-methods
+NULL
+
+#' @rdname ss_recovery-methods
+#' @export
+coef.ss_recovery <- function(object, ...) stats::setNames(object$table$estimate, .recovery_labels(object))
+
+#' @rdname ss_recovery-methods
+#' @export
+confint.ss_recovery <- function(object, parm, level = NULL, ...) {
+  result <- cbind(object$table$conf.low, object$table$conf.high)
+  probs <- c(object$alpha / 2, 1 - object$alpha / 2)
+  dimnames(result) <- list(.recovery_labels(object), sprintf("%s %%", format(100 * probs, trim = TRUE, digits = 3)))
+  if (!missing(parm)) result <- result[parm, , drop = FALSE]
+  result
+}
+
+#' @rdname ss_recovery-methods
+#' @export
+as.data.frame.ss_recovery <- function(x, row.names = NULL, optional = FALSE, ...) x$table
+
+#' @rdname ss_recovery-methods
+#' @export
+summary.ss_recovery <- function(object, ...) {
+  structure(list(per_term = object$per_term, overall = object$overall), class = "summary.ss_recovery")
+}
+
+#' @rdname ss_recovery-methods
+#' @export
+print.summary.ss_recovery <- function(x, ...) {
+  cat("Coefficient recovery against the human pilot\n\nOverall (intercept left out):\n")
+  print(x$overall, row.names = FALSE, digits = 3)
+  cat("\nPer term:\n")
+  print(x$per_term, row.names = FALSE, digits = 3)
+  invisible(x)
+}
+
+#' @rdname ss_recovery-methods
+#' @export
+print.ss_recovery <- function(x, ...) {
+  cat("Coefficient recovery against the human pilot\n")
+  print(x$overall, row.names = FALSE, digits = 3)
+  for (note in x$notes) cat("Note:", note, "\n")
+  invisible(x)
+}
+
+#' Methods for fidelity reports
+#'
+#' @param x An \code{ss_fidelity} object.
+#' @param ... Ignored.
+#' @name ss_fidelity-methods
+NULL
+
+#' @rdname ss_fidelity-methods
+#' @export
+print.ss_fidelity <- function(x, ...) {
+  cat("Marginal fidelity (floor_* = two halves of the human pilot):\n")
+  print(x$marginal[, intersect(c("item", "method", "wasserstein", "opinion_alignment", "total_variation",
+                                 "floor_wasserstein"), names(x$marginal))], row.names = FALSE, digits = 3)
+  cat("\nIndividual fidelity (held-out pilot folds):\n")
+  print(x$individual, row.names = FALSE, digits = 3)
+  if (!is.null(x$structural_overall)) {
+    cat("\nStructural fidelity:\n")
+    print(x$structural_overall, row.names = FALSE, digits = 3)
+  }
+  invisible(x)
+}

@@ -1,0 +1,72 @@
+"""Coefficient recovery on a simulated world whose LLM attenuates the predictor effects
+(ideology and age at half strength, no rural effect: see synthsurvey.simulate)."""
+
+import numpy as np
+import pytest
+
+import synthsurvey as ss
+from synthsurvey.recovery import SOURCES, recover
+from synthsurvey.simulate import simulate_study
+
+ANALYST = "belief ~ age + female + C(educ) + ideology + rural"
+COVARIATES = ["age", "female", "C(educ)", "ideology", "rural"]
+
+
+@pytest.fixture(scope="module")
+def fit():
+    study = simulate_study(n_people=3000, n_draws=20, n_pilot=600, seed=21)
+    return ss.debias(ss.default_formula("belief", [1, 2, 3, 4, 5], COVARIATES), study.samples, study.pilot,
+                     study.covariates)
+
+
+@pytest.fixture(scope="module")
+def recovery(fit):
+    return recover(ANALYST, fit)
+
+
+def test_table_has_every_source_and_term(recovery):
+    table = recovery.table()
+    assert list(table.columns) == ["term", "source", "estimate", "std_error", "ci_low", "ci_high"]
+    assert list(table["source"].unique()) == list(SOURCES)
+    assert table.groupby("source").size().nunique() == 1
+
+
+def test_raw_llm_coefficients_are_attenuated_and_the_summary_says_so(recovery):
+    per_term, overall = recovery.summary()
+    overall = overall.set_index("source")
+    for source in ("LLM one draw", "LLM draw mean"):
+        assert overall.loc[source, "attenuation_slope"] < 0.6
+    ideology = per_term[(per_term["term"] == "ideology")].set_index("source")
+    assert ideology.loc["LLM draw mean", "ratio"] < 0.7
+    assert ideology.loc["LLM draw mean", "p_diff"] < 0.01  # the z test sees the difference
+    assert 0.8 < overall.loc["PPI++", "attenuation_slope"] < 1.2
+    assert overall.loc["PPI++", "share_in_human_ci"] == 1.0
+
+
+def test_human_pilot_is_the_classical_estimate(fit, recovery):
+    import statsmodels.formula.api as smf
+
+    pilot = fit.frame.loc[fit.is_pilot]
+    reference = smf.ols("response ~ age + female + C(educ) + ideology + rural", pilot).fit().params
+    human = recovery.table().query("source == 'human pilot'").set_index("term")["estimate"]
+    np.testing.assert_allclose(human[reference.index], reference, atol=1e-10)
+
+
+def test_one_draw_source_needs_raw_draws(fit):
+    reused = ss.debias(fit.formula, None, fit.frame.loc[fit.is_pilot, ["id", "response"]].assign(item="belief"),
+                       fit.frame[["id", "age", "female", "educ", "ideology", "rural"]],
+                       features=ss.features(fit.samples))
+    result = recover(ANALYST, reused)
+    assert "LLM one draw" not in set(result.table()["source"])
+    assert "one-draw source is left out" in result.notes[0]
+
+
+def test_logit_recovery_and_errors(fit):
+    study = simulate_study(n_people=1000, n_draws=10, n_pilot=300, seed=3)
+    action = ss.debias("action ~ llm_mean + ideology", study.samples, study.pilot, study.covariates, family="logit")
+    result = recover("action ~ age + ideology", action, family="logit")
+    assert set(result.table()["source"]) == set(SOURCES)
+    with pytest.raises(ss.SynthsurveyError, match="logit recovery needs a binary item"):
+        recover(ANALYST, fit, family="logit")
+    with pytest.raises(ss.SynthsurveyError, match="family 'probit'"):
+        recover(ANALYST, fit, family="probit")
