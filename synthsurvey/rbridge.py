@@ -13,7 +13,7 @@ patterns included) plus its levels, and is rebuilt with its missing values:
 | double                    | float64 (NA -> NaN)                          |
 | integer                   | int64, or nullable Int64 when it has NA      |
 | logical                   | bool, or nullable boolean when it has NA     |
-| character                 | object of str (NA -> None)                   |
+| character                 | pandas str (NA -> missing)                   |
 | factor / ordered factor   | Categorical (ordered kept; NA -> missing)    |
 | Date                      | datetime64 (NA -> NaT)                       |
 
@@ -50,7 +50,7 @@ def _levels(column):
 
 def _column_from_spec(column, n_rows):
     kind = column["kind"]
-    raw = bytes(column["data"])
+    raw = column["data"]  # a bytearray: read in place
     if kind in ("double", "date"):
         values = np.frombuffer(raw, dtype="<f8", count=n_rows).copy()
         if kind == "date":
@@ -68,8 +68,8 @@ def _column_from_spec(column, n_rows):
         return pd.Categorical.from_codes(np.where(missing, -1, codes - 1), categories=levels,
                                          ordered=bool(column.get("ordered", False)))
     if kind == "character":
-        uniques = np.array(levels + [None], dtype=object)
-        return uniques[np.where(missing, len(levels), codes - 1)]
+        strings = pd.array(levels, dtype="str") if levels else pd.array([], dtype="str")
+        return strings.take(np.where(missing, -1, codes - 1), allow_fill=True)
     raise SynthsurveyError(f"unknown column kind {kind!r}")
 
 
@@ -112,20 +112,11 @@ def _column_to_spec(series):
         return {"kind": "integer", "data": _int_bytes(values.astype(np.int64), missing)}
     if pd.api.types.is_float_dtype(dtype):
         return {"kind": "double", "data": _float_bytes(series.to_numpy(dtype=float, na_value=np.nan))}
-    values = series.to_numpy(dtype=object)
-    missing = np.array([_missing(v) for v in values], dtype=bool)
-    labels = np.array(["" if m else str(v) for v, m in zip(values, missing)], dtype=object)
-    uniques, codes = np.unique(labels[~missing], return_inverse=True) if (~missing).any() else ([], [])
-    full = np.zeros(len(values), dtype=np.int64)
-    full[~missing] = np.asarray(codes) + 1
-    return {"kind": "character", "data": _int_bytes(full, missing), "levels": [str(u) for u in uniques]}
+    codes, uniques = pd.factorize(series.astype(object).where(series.notna(), None), use_na_sentinel=True)
+    return {"kind": "character", "data": _int_bytes(codes + 1, codes < 0), "levels": [str(u) for u in uniques]}
 
 
 def _label(value):
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def _missing(value):
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
