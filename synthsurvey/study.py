@@ -78,6 +78,7 @@ def item_frame(item, feats, humans, covariates, key="id"):
     are excluded and counted.
     """
     exclusions = Exclusions()
+    excluded_ids = pd.Index([])
     item_feats = feats.loc[feats["item"] == item].drop(columns="item")
     item_feats = item_feats.dropna(axis=1, how="all")
     if key == "id":
@@ -99,12 +100,13 @@ def item_frame(item, feats, humans, covariates, key="id"):
         exclusions.add(
             f"no LLM draws for their {key} on item {item!r}", no_draws, frame["id"].isin(pilot_ids).to_numpy()
         )
+        excluded_ids = pd.Index(frame.loc[no_draws, "id"])
         frame = frame.loc[~no_draws].reset_index(drop=True)
     if item in frame.columns:
         raise SynthsurveyError(f"item name {item!r} clashes with a covariate or feature column")
     answers = humans.loc[humans["item"] == item, ["id", RESPONSE]]
     known = answers["id"].isin(frame["id"])
-    no_item_draws = int((~known).sum())
+    no_item_draws = int((~known & ~answers["id"].isin(excluded_ids)).sum())
     if no_item_draws:
         exclusions.rows.append({
             "reason": f"pilot respondents without LLM draws for item {item!r}",
