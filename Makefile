@@ -9,13 +9,13 @@ APT_PACKAGES := r-base-core r-base-dev r-cran-reticulate r-cran-testthat r-cran-
 export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: demo test setup system-packages python-env r-package pytest r-check benchmarks clean
+.PHONY: demo test setup system-packages python-env r-package pytest vignettes r-check benchmarks clean
 
 demo: setup
 	$(VENV)/bin/synthsurvey --out results
 	@echo "demo: see results/"
 
-test: setup pytest r-check
+test: setup pytest vignettes r-check
 
 setup: system-packages python-env r-package
 
@@ -42,6 +42,19 @@ export SYNTHSURVEY_PYTHON := $(CURDIR)/$(VENV)/bin/python
 
 pytest:
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
+
+# Python vignettes: jupytext percent scripts executed from scratch to notebooks and HTML
+# (build/vignettes/); a cell that raises fails the build. R vignettes build in r-check.
+vignettes:
+	rm -rf build/vignettes && mkdir -p build/vignettes
+	for script in vignettes/*.py; do \
+	  name=$$(basename $$script .py); echo "vignette $$name"; \
+	  $(VENV)/bin/jupytext -q --to ipynb --set-kernel python3 -o build/vignettes/$$name.ipynb $$script || exit 1; \
+	  $(VENV)/bin/jupyter nbconvert --log-level=WARN --to notebook --execute --ExecutePreprocessor.timeout=1200 \
+	    --output $$name.executed.ipynb build/vignettes/$$name.ipynb || exit 1; \
+	  $(VENV)/bin/jupyter nbconvert --log-level=WARN --to html --output $$name.html \
+	    build/vignettes/$$name.executed.ipynb || exit 1; \
+	done
 
 # R CMD build + check (runs the testthat tests); any ERROR or WARNING fails
 r-check:

@@ -86,7 +86,7 @@ def load_twin2k500():
         integer = np.all(values == np.round(values))
         if integer and np.isfinite(low) and np.isfinite(high) and high - low <= 10 and \
                 values.min() >= low and values.max() <= high:
-            scales[item] = list(np.arange(low, high + 1))
+            scales[item] = [float(v) for v in np.arange(low, high + 1)]
         else:
             scales[item] = "continuous"
     return Dataset(samples.reset_index(drop=True), humans.reset_index(drop=True), covariates, "id", scales,

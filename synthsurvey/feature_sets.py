@@ -39,8 +39,10 @@ def default_formula(item, scale, covariates=(), variant="full", features=None):
     """Return the formula string ``item ~ <features> + <covariates>``.
 
     covariates: covariate terms as patsy strings (e.g. ``"age"``, ``"C(educ)"``).
-    features: optional feature table (as from ``ss.features``); features that are
-    constant for this item there (e.g. ``llm_sd`` with one draw per person) are left out.
+    features: optional feature table (as from ``ss.features``); features that are constant for
+    this item there (e.g. ``llm_sd`` with one draw per person) or an exact linear combination
+    of the intercept and the features kept before them (e.g. every quantile equals the mean
+    when there is one draw) are left out, in the order of ``feature_set``.
     """
     from .scales import as_scale
 
@@ -50,7 +52,23 @@ def default_formula(item, scale, covariates=(), variant="full", features=None):
         rows = features.loc[features["item"] == item]
         if len(rows) == 0:
             raise SynthsurveyError(f"features has no rows for item {item!r}")
-        varying = [f for f in chosen if f in rows.columns and rows[f].nunique(dropna=True) > 1]
-        chosen = varying or ["llm_mean"]
+        chosen = _independent(rows, [f for f in chosen if f in rows.columns]) or ["llm_mean"]
     lhs = item if str(item).isidentifier() else f'Q("{item}")'
     return f"{lhs} ~ " + " + ".join(list(chosen) + list(covariates))
+
+
+def _independent(rows, candidates):
+    """The candidates, in order, that each raise the rank of [intercept, kept features] on rows."""
+    import numpy as np
+
+    kept, columns = [], [np.ones(len(rows))]
+    for name in candidates:
+        values = rows[name].to_numpy(dtype=float)
+        if not np.all(np.isfinite(values)):
+            continue
+        trial = np.column_stack(columns + [values])
+        scaled = trial / np.maximum(np.abs(trial).max(axis=0), 1e-300)
+        if np.linalg.matrix_rank(scaled) == trial.shape[1]:
+            kept.append(name)
+            columns.append(values)
+    return kept

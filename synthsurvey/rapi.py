@@ -154,3 +154,14 @@ def report(fits_or_report, path, title, formula, by, coherence):
         return str(_report(fits_or_report, path, title=title))
     return str(_report(list(fits_or_report), path, title=title, formula=formula, by=list(by or []),
                        coherence=None if coherence is None else tuple(coherence)))
+
+
+def load_dataset(name):
+    """A bundled real data set (``twin2k500`` or ``smartvote``) as frame specs plus its key,
+    scales, notes and citation."""
+    from . import datasets
+
+    data = getattr(datasets, f"load_{name}")()
+    return {"samples": frame_to_spec(data.samples), "humans": frame_to_spec(data.humans),
+            "covariates": frame_to_spec(data.covariates), "items": frame_to_spec(data.items),
+            "key": data.key, "scales": data.scales, "notes": list(data.notes), "citation": data.citation}

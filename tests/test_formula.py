@@ -59,6 +59,7 @@ def test_default_formula_for_continuous_items_and_constant_features():
     feats = ss.features(one_draw)
     formula = ss.default_formula("q", [1, 2, 3, 4, 5], features=feats)
     assert "llm_sd" not in formula and "llm_entropy" not in formula
+    assert "llm_q10" not in formula and "llm_q90" not in formula  # one draw: quantiles equal the mean
     assert ss.default_formula("my item", "continuous", variant="mean") == 'Q("my item") ~ llm_mean'
 
 

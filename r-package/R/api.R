@@ -220,3 +220,26 @@ ss_report <- function(x, path, title = "synthsurvey fidelity report", formula = 
                    as.list(by), if (is.null(coherence)) NULL else as.list(coherence))
   invisible(written)
 }
+
+.load_dataset <- function(name) {
+  data <- .call("load_dataset", name)
+  for (table in c("samples", "humans", "covariates", "items")) data[[table]] <- .frame_out(data[[table]])
+  data$notes <- unlist(data$notes)
+  data
+}
+
+#' Bundled real data sets
+#'
+#' \code{ss_load_twin2k500()}: Twin-2K-500 Mega-Study, real US respondents beside their LLM
+#' digital twins (Apache-2.0). \code{ss_load_smartvote()}: Swiss candidates beside 50 GPT-4
+#' draws per party persona (MIT; samples keyed by \code{party}). The same tables as the Python
+#' loaders: provenance and licenses in the repository's \code{data/README.md}.
+#'
+#' @return A list: samples, humans, covariates, items (metadata), key, scales (a named list
+#'   to pass to \code{ss_debias}), notes (rows left out) and citation.
+#' @export
+ss_load_twin2k500 <- function() .load_dataset("twin2k500")
+
+#' @rdname ss_load_twin2k500
+#' @export
+ss_load_smartvote <- function() .load_dataset("smartvote")
