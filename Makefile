@@ -5,7 +5,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 APT_PACKAGES := r-base-core r-base-dev r-cran-reticulate r-cran-testthat r-cran-knitr \
-                r-cran-rmarkdown r-cran-roxygen2 r-cran-jsonlite r-cran-survey pandoc chromium
+                r-cran-rmarkdown r-cran-roxygen2 r-cran-jsonlite r-cran-survey r-cran-psychtools \
+                pandoc chromium
 export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 
@@ -35,7 +36,7 @@ python-env: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e ".[dev,r]"
+	$(VENV)/bin/pip install -q -e ".[dev,r,edsl]"
 	touch $@
 
 export SYNTHSURVEY_PYTHON := $(CURDIR)/$(VENV)/bin/python

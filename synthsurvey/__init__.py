@@ -12,11 +12,12 @@ from .recovery import recover
 from .fidelity import fidelity
 from .report import report
 from .groups import group_cells, calibrate_groups, alignment_curve
+from .edsl_results import from_edsl
 from . import metrics, datasets
 
 __all__ = ["SynthsurveyError", "features", "infer_scales", "default_formula", "feature_set",
            "Scale", "debias", "DebiasResults", "metrics", "datasets",
            "population_mean", "population_shares", "population_quantile", "population_ols",
            "population_logit", "plan_pilot", "recover", "fidelity", "report",
-           "group_cells", "calibrate_groups", "alignment_curve"]
+           "group_cells", "calibrate_groups", "alignment_curve", "from_edsl"]
 __version__ = "0.1.0"

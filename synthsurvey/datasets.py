@@ -116,3 +116,37 @@ def load_smartvote():
     scales = {item: "continuous" for item in samples["item"].unique()}
     return Dataset(samples.reset_index(drop=True), humans, covariates, "party", scales, questions, tuple(notes),
                    "Bachmann et al. (arXiv 2503.09311), github.com/fsvbach/coldstart-paper, MIT; answers: smartvote.ch")
+
+
+def load_bfi():
+    """psychTools::bfi (Revelle; from Debian's r-cran-psychtools, read through rpy2): 2,800 people's
+    answers to 25 six-point personality items, with gender (1 male, 2 female), education (1-5)
+    and age. Human answers only: a real human-only example (e.g. for pilot planning). Missing
+    answers are left out of ``humans`` and counted in ``notes``; missing education stays NA in
+    ``covariates``."""
+    import logging
+    import warnings
+
+    logging.getLogger("rpy2.rinterface_lib.embedded").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import rpy2.robjects as ro
+    frame = ro.r("psychTools::bfi")
+    columns = {}
+    for name, vector in zip(frame.names, frame):
+        values = np.asarray(vector, dtype=np.int64)
+        missing = values == -2147483648  # R's NA_integer_
+        columns[name] = pd.array(np.where(missing, 0, values), dtype="Int64")
+        columns[name][missing] = pd.NA
+    wide = pd.DataFrame(columns)
+    wide.insert(0, "id", np.arange(1, len(wide) + 1))
+    items = [c for c in wide.columns if c not in ("id", "gender", "education", "age")]
+    humans = wide.melt(id_vars="id", value_vars=items, var_name="item", value_name="response")
+    missing = humans["response"].isna()
+    humans = humans[~missing].astype({"response": float}).reset_index(drop=True)
+    covariates = wide[["id", "gender", "education", "age"]].copy()
+    covariates["female"] = (covariates["gender"] == 2).astype(int)
+    notes = (f"{int(missing.sum())} missing item answer(s) left out of humans",)
+    return Dataset(pd.DataFrame(columns=["id", "item", "draw", "response"]), humans, covariates, "id",
+                   {item: [1.0, 2.0, 3.0, 4.0, 5.0, 6.0] for item in items}, pd.DataFrame({"item": items}), notes,
+                   "psychTools::bfi (Revelle), International Personality Item Pool items; via Debian r-cran-psychtools")

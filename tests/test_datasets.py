@@ -32,3 +32,14 @@ def test_smartvote():
     fit = ss.debias("q32214 ~ llm_mean", data.samples, data.humans, data.covariates, key="party",
                     scales=data.scales)
     assert fit.exclusions["n_rows"].tolist() == [int((data.covariates["party"] == "Übrige").sum())]
+
+
+def test_bfi_human_only():
+    data = ss.datasets.load_bfi()
+    assert len(data.covariates) == 2800 and data.samples.empty
+    assert data.humans["item"].nunique() == 25
+    n_missing = int(data.notes[0].split()[0])
+    assert len(data.humans) + n_missing == 2800 * 25
+    assert data.humans["response"].between(1, 6).all()
+    assert data.covariates["education"].isna().sum() > 0  # kept as missing, never -2147483648
+    assert data.covariates["education"].dropna().between(1, 5).all()

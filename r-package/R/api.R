@@ -243,3 +243,33 @@ ss_load_twin2k500 <- function() .load_dataset("twin2k500")
 #' @rdname ss_load_twin2k500
 #' @export
 ss_load_smartvote <- function() .load_dataset("smartvote")
+
+#' psychTools::bfi in synthsurvey's long format (human answers only)
+#'
+#' 2,800 people's answers to 25 six-point personality items, with gender,
+#' education and age; the same tables as the Python loader \code{load_bfi()}.
+#' Needs the psychTools package (Debian: r-cran-psychtools).
+#'
+#' @return A list: samples (empty), humans (id, item, response), covariates,
+#'   scales, notes (answers left out) and citation.
+#' @export
+ss_load_bfi <- function() {
+  if (!requireNamespace("psychTools", quietly = TRUE)) {
+    .abort("ss_load_bfi needs the psychTools package (Debian: apt-get install r-cran-psychtools)")
+  }
+  bfi <- psychTools::bfi
+  items <- setdiff(names(bfi), c("gender", "education", "age"))
+  humans <- data.frame(id = rep(seq_len(nrow(bfi)), times = length(items)),
+                       item = rep(items, each = nrow(bfi)),
+                       response = as.numeric(unlist(bfi[items], use.names = FALSE)))
+  missing <- is.na(humans$response)
+  humans <- humans[!missing, ]
+  rownames(humans) <- NULL
+  covariates <- data.frame(id = seq_len(nrow(bfi)), gender = bfi$gender, education = bfi$education,
+                           age = bfi$age, female = as.integer(bfi$gender == 2))
+  list(samples = data.frame(id = integer(), item = character(), draw = integer(), response = double()),
+       humans = humans, covariates = covariates, key = "id",
+       scales = stats::setNames(rep(list(1:6), length(items)), items),
+       notes = sprintf("%d missing item answer(s) left out of humans", sum(missing)),
+       citation = "psychTools::bfi (Revelle), International Personality Item Pool items")
+}

@@ -43,9 +43,10 @@ R_SCRIPT = textwrap.dedent(f"""
       coef = as.list(coef(fit)), vcov = unname(vcov(fit)), vcov_names = rownames(vcov(fit)),
       confint = unname(confint(fit)), predict = predict(fit),
       ordinal_coef = as.list(coef(ordinal)), ordinal_probs = predict(ordinal, type = "probs"),
-      tables = tables
+      tables = tables,
+      bfi_humans = ss_load_bfi()$humans, bfi_covariates = ss_load_bfi()$covariates
     )
-    jsonlite::write_json(out, commandArgs(TRUE)[1], digits = NA, dataframe = "columns", auto_unbox = TRUE)
+    jsonlite::write_json(out, commandArgs(TRUE)[1], digits = NA, dataframe = "columns", auto_unbox = TRUE, na = "null")
 """)
 
 
@@ -153,3 +154,13 @@ def test_debiasing_ols_equals_r_lm_on_the_same_design(py_fit):
     assert len(joined) == len(python) == len(reference)
     np.testing.assert_allclose(joined["estimate"], joined["lm"], rtol=0, atol=TOL)
     np.testing.assert_allclose(joined["se"], joined["lm_se"], rtol=0, atol=TOL)
+
+
+def test_bfi_loader_matches(from_r):
+    python = ss.datasets.load_bfi()
+    humans = pd.DataFrame(from_r["bfi_humans"])
+    pd.testing.assert_frame_equal(humans.reset_index(drop=True), python.humans.reset_index(drop=True),
+                                  check_dtype=False)
+    covariates = pd.DataFrame(from_r["bfi_covariates"])
+    np.testing.assert_array_equal(covariates["age"], python.covariates["age"].to_numpy(dtype=float))
+    assert covariates["education"].isna().sum() == python.covariates["education"].isna().sum()

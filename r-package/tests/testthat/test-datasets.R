@@ -13,3 +13,12 @@ test_that("the bundled real data sets load in the core's long format", {
                    key = "party", scales = smartvote$scales)
   expect_equal(fit$info$n_population, 1029L - sum(smartvote$covariates$party == "Übrige"))
 })
+
+test_that("ss_load_bfi reshapes psychTools::bfi with NA kept missing", {
+  bfi <- ss_load_bfi()
+  expect_equal(nrow(bfi$covariates), 2800L)
+  expect_equal(length(unique(bfi$humans$item)), 25L)
+  expect_true(all(bfi$humans$response %in% 1:6))
+  expect_true(anyNA(bfi$covariates$education))
+  expect_equal(nrow(bfi$humans) + as.integer(sub(" .*", "", bfi$notes)), 2800L * 25L)
+})
