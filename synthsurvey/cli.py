@@ -22,6 +22,18 @@ def read_table(path):
     return pd.read_csv(path)
 
 
+def read_samples(spec):
+    """Samples from a file, or from a folder or glob of parquet files (read with Dask, partition
+    by partition: each file must hold whole respondents)."""
+    path = Path(spec)
+    if path.is_dir() or any(ch in str(spec) for ch in "*?["):
+        import dask.dataframe as dd
+
+        pattern = str(path / "*.parquet") if path.is_dir() else str(spec)
+        return dd.read_parquet(pattern)
+    return read_table(spec)
+
+
 def bundled_models():
     """The bundled study's models: full-vector OLS for ``belief``, logit for ``action``."""
     from .feature_sets import default_formula
@@ -66,7 +78,7 @@ def main(argv=None):
         else:
             if args.humans is None or not args.formula:
                 raise SynthsurveyError("with --samples, pass --humans and at least one --formula")
-            samples, humans = read_table(args.samples), read_table(args.humans)
+            samples, humans = read_samples(args.samples), read_table(args.humans)
             covariates = read_table(args.covariates) if args.covariates else None
             holdout = None
             families = args.family + ["ols"] * (len(args.formula) - len(args.family))

@@ -24,7 +24,7 @@ KINDS = ("response", "probs", "class")
 
 
 def debias(formula, samples, humans, covariates=None, family="ols", key="id", scales=None,
-           link="logit", q=0.5, quantiles=DEFAULT_QUANTILES, features=None):
+           link="logit", q=0.5, quantiles=DEFAULT_QUANTILES, features=None, split_respondents=False):
     """Fit a debiasing regression of one item's human answers on its LLM draw features.
 
     formula: ``"item ~ llm_mean + llm_sd + age + C(educ)"``; ``llm_*`` names are the
@@ -35,6 +35,9 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
     family: ``"ols"``, ``"ordinal"`` (``link`` logit or probit), ``"logit"`` (binary items),
         ``"mnlogit"`` or ``"quantreg"`` (quantile ``q``).
     features: optional precomputed ``ss.features(samples)`` table (then ``samples`` may be None).
+    samples may be a Dask DataFrame: its features are computed partition by partition and the
+    feature table (one row per respondent and item, not per draw) is brought into memory; the
+    fit is local. ``split_respondents``: whether a respondent's draws may span partitions.
 
     Returns a DebiasResults. Rows excluded for a legitimate reason (no draws for the item,
     missing covariates) are counted in ``result.exclusions``; bad input raises SynthsurveyError.
@@ -45,6 +48,22 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
         raise SynthsurveyError(
             f"key={key!r} links samples to personas: pass covariates with columns 'id' and {key!r}"
         )
+    from .scale_out import dask_features, is_dask
+
+    if features is None and is_dask(samples):
+        extra = {i: g["response"].to_numpy(dtype=float) for i, g in humans.groupby("item", observed=True)}
+        lazy, scale_map = dask_features(samples, key, scales, quantiles, split_respondents, extra)
+        features = lazy.compute().reset_index(drop=True)
+        spanning = features.duplicated([key, "item"], keep=False)
+        if spanning.any():
+            example = features.loc[spanning].iloc[0]
+            raise SynthsurveyError(
+                f"the draws of {int(spanning.sum() // 2)} or more ({key}, item) pairs span partitions, e.g. "
+                f"{key}={example[key]!r}, item={example['item']!r}: partition the draws by {key}, or pass "
+                "split_respondents=True"
+            )
+        samples = None
+        scales = scale_map
     if features is None:
         require_frame(samples, "samples")
         if "item" in humans.columns:

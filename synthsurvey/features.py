@@ -32,7 +32,7 @@ def quantile_name(q):
     return "llm_q" + f"{q * 100:g}".replace(".", "_")
 
 
-def features(samples, key="id", scales=None, quantiles=DEFAULT_QUANTILES):
+def features(samples, key="id", scales=None, quantiles=DEFAULT_QUANTILES, split_respondents=False):
     """Summarise each (key, item) vector of LLM draws.
 
     samples: long DataFrame with columns ``key``, ``item``, ``draw``, ``response``
@@ -48,7 +48,15 @@ def features(samples, key="id", scales=None, quantiles=DEFAULT_QUANTILES):
     the two middle levels of an even scale), ``llm_modal`` (share of the most frequent
     level) and ``llm_entropy`` (Shannon entropy of the shares, in bits). Features a
     scale does not define are NaN. Skew and kurtosis are 0 when all draws are equal.
+
+    A Dask DataFrame gives a lazy Dask DataFrame computed partition by partition (see
+    ``synthsurvey.scale_out``; ``split_respondents`` says whether a respondent's draws may
+    span partitions).
     """
+    from .scale_out import dask_features, is_dask
+
+    if is_dask(samples):
+        return dask_features(samples, key, scales, quantiles, split_respondents)[0]
     return feature_table(samples, key=key, scales=scales, quantiles=quantiles)[0]
 
 

@@ -35,7 +35,16 @@ def run_job(samples, humans, covariates, models, out, key="id", scales=None, hol
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     extra = {item: group["response"].to_numpy(dtype=float) for item, group in humans.groupby("item")}
-    feats, scale_map = feature_table(samples, key=key, scales=scales, extra_values=extra)
+    from .scale_out import dask_features, is_dask
+
+    if is_dask(samples):
+        from dask.diagnostics import ProgressBar
+
+        lazy, scale_map = dask_features(samples, key, scales, extra_values=extra)
+        with ProgressBar():  # the local scheduler's progress bar (a distributed client has its dashboard)
+            feats = lazy.compute().reset_index(drop=True)
+    else:
+        feats, scale_map = feature_table(samples, key=key, scales=scales, extra_values=extra)
     feats.to_csv(out / "features.csv.gz", index=False)
     scales_table(scale_map).to_csv(out / "scales.csv", index=False)
     fits, coefficients, predictions, exclusions, summaries, population = {}, [], [], [], [], []
