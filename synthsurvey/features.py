@@ -283,14 +283,7 @@ def _discrete_features(counts, levels, quantiles, names):
     m2 = np.einsum("ij,ij->i", shares, deviation**2)
     m3 = np.einsum("ij,ij->i", shares, deviation**3)
     m4 = np.einsum("ij,ij->i", shares, deviation**4)
-    skew, kurtosis = _moment_ratios(m2, m3, m4)
-    table = {
-        "llm_n_draws": n_draws,
-        "llm_mean": mean,
-        "llm_sd": np.sqrt(m2),
-        "llm_skew": skew,
-        "llm_kurtosis": kurtosis,
-    }
+    table = _moment_table(n_draws, mean, m2, m3, m4)
     mid_cdf = np.cumsum(shares, axis=1) - shares / 2
     wanted = sorted(set(quantiles) | {0.25, 0.75})
     values = dict(zip(wanted, mid_quantiles(mid_cdf, shares > 0, levels, wanted).T))
@@ -343,6 +336,13 @@ def mid_quantiles(mid_cdf, support, levels, qs):
     return out
 
 
+def _moment_table(n_draws, mean, m2, m3, m4):
+    """The moment features as a dict of arrays, from the central moments m2, m3, m4."""
+    skew, kurtosis = _moment_ratios(m2, m3, m4)
+    return {"llm_n_draws": n_draws, "llm_mean": mean, "llm_sd": np.sqrt(m2), "llm_skew": skew,
+            "llm_kurtosis": kurtosis}
+
+
 def _moment_ratios(m2, m3, m4):
     """Skewness m3/m2^1.5 and excess kurtosis m4/m2^2 - 3; both 0 where m2 == 0.
     Central moments that round-off leaves at ~1e-30 of the scale count as 0."""
@@ -366,14 +366,7 @@ def _continuous_features(keys, values, quantiles, names):
     m2 = np.add.reduceat(deviation**2, starts) / n_draws
     m3 = np.add.reduceat(deviation**3, starts) / n_draws
     m4 = np.add.reduceat(deviation**4, starts) / n_draws
-    skew, kurtosis = _moment_ratios(m2, m3, m4)
-    table = {
-        "llm_n_draws": n_draws,
-        "llm_mean": mean,
-        "llm_sd": np.sqrt(m2),
-        "llm_skew": skew,
-        "llm_kurtosis": kurtosis,
-    }
+    table = _moment_table(n_draws, mean, m2, m3, m4)
 
     def quantile(q):
         position = (n_draws - 1) * q

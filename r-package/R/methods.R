@@ -1,5 +1,14 @@
 # S3 methods: printing and accessors, all derived from the core's tidy tables.
 
+# The conf.low/conf.high columns of a tidy table as R's confint matrix ("2.5 %", "97.5 %").
+.interval_matrix <- function(table, labels, alpha, parm) {
+  result <- cbind(table$conf.low, table$conf.high)
+  probs <- c(alpha / 2, 1 - alpha / 2)
+  dimnames(result) <- list(labels, sprintf("%s %%", format(100 * probs, trim = TRUE, digits = 3)))
+  if (!missing(parm)) result <- result[parm, , drop = FALSE]
+  result
+}
+
 .fit_table <- function(object, alpha = 0.05) .tidy_names(.frame_out(.call("fit_table", object$py, alpha)))
 
 #' Methods for debiasing fits
@@ -43,11 +52,7 @@ vcov.ss_debias <- function(object, ...) {
 #' @export
 confint.ss_debias <- function(object, parm, level = 0.95, ...) {
   table <- .fit_table(object, alpha = 1 - level)
-  result <- cbind(table$conf.low, table$conf.high)
-  dimnames(result) <- list(table$term, sprintf("%s %%", format(100 * c((1 - level) / 2, (1 + level) / 2),
-                                                              trim = TRUE, digits = 3)))
-  if (!missing(parm)) result <- result[parm, , drop = FALSE]
-  result
+  .interval_matrix(table, table$term, 1 - level, parm)
 }
 
 #' @rdname ss_debias-methods
@@ -150,11 +155,7 @@ coef.ss_population <- function(object, ...) stats::setNames(object$table$estimat
 #' @rdname ss_population-methods
 #' @export
 confint.ss_population <- function(object, parm, level = NULL, ...) {
-  result <- cbind(object$table$conf.low, object$table$conf.high)
-  probs <- c(object$alpha / 2, 1 - object$alpha / 2)
-  dimnames(result) <- list(.population_labels(object), sprintf("%s %%", format(100 * probs, trim = TRUE, digits = 3)))
-  if (!missing(parm)) result <- result[parm, , drop = FALSE]
-  result
+  .interval_matrix(object$table, .population_labels(object), object$alpha, parm)
 }
 
 #' @rdname ss_population-methods
@@ -218,11 +219,7 @@ coef.ss_recovery <- function(object, ...) stats::setNames(object$table$estimate,
 #' @rdname ss_recovery-methods
 #' @export
 confint.ss_recovery <- function(object, parm, level = NULL, ...) {
-  result <- cbind(object$table$conf.low, object$table$conf.high)
-  probs <- c(object$alpha / 2, 1 - object$alpha / 2)
-  dimnames(result) <- list(.recovery_labels(object), sprintf("%s %%", format(100 * probs, trim = TRUE, digits = 3)))
-  if (!missing(parm)) result <- result[parm, , drop = FALSE]
-  result
+  .interval_matrix(object$table, .recovery_labels(object), object$alpha, parm)
 }
 
 #' @rdname ss_recovery-methods
