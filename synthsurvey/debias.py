@@ -168,6 +168,18 @@ class DebiasResults:
         result.samples = self.samples
         return result
 
+    def with_pilot(self, keep):
+        """This model refit with only the pilot rows where boolean mask ``keep`` is true (the other
+        pilot answers are treated as unknown): for repeated pilot resampling."""
+        keep = np.asarray(keep, dtype=bool) & self.is_pilot
+        frame = self.frame.copy()
+        frame.loc[self.is_pilot & ~keep, RESPONSE] = np.nan
+        frame[IS_PILOT] = keep
+        result = DebiasResults(self.spec, self.family, self.scale, frame, self.exclusions, key=self.key,
+                               link=self.link, q=self.q)
+        result.samples = self.samples
+        return result
+
     def design_matrix(self, frame=None, design=None):
         """Design matrix (DataFrame) of the fitted formula on ``frame`` (default: all rows)."""
         design = design or self.design

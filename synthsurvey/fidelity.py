@@ -44,6 +44,7 @@ class FidelityReport:
     coherence: pd.DataFrame = field(default_factory=pd.DataFrame)
     structural: object = None
     distributions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    resampled: dict = field(default_factory=dict)
     notes: tuple = ()
 
     def tables(self):
@@ -55,6 +56,7 @@ class FidelityReport:
             terms, overall = self.structural.summary()
             out.update(structural_terms=terms, structural_overall=overall,
                        structural_coefficients=self.structural.table())
+        out.update({f"resampled_{name}": table for name, table in self.resampled.items()})
         return out
 
 
@@ -109,7 +111,7 @@ def _population_pmfs(fit, fits, folds, seed):
     return levels, {method: np.clip(pmf, 0, None) / np.clip(pmf, 0, None).sum() for method, pmf in pmfs.items()}
 
 
-def marginal_axis(fit, fits, folds=5, seed=0, n_splits=20, bootstrap=0):
+def marginal_axis(fit, fits, folds=5, seed=0, n_splits=20):
     """Per method: distances to the human pilot distribution, with the human floor beside them.
     Returns (metrics table, pmf table)."""
     answers = fit.frame.loc[fit.is_pilot, "response"].to_numpy(dtype=float)
@@ -122,25 +124,11 @@ def marginal_axis(fit, fits, folds=5, seed=0, n_splits=20, bootstrap=0):
     for method, pmf in pmfs.items():
         row = {"item": fit.item, "method": method, **distribution_metrics(human, pmf, levels)}
         row.update({f"floor_{name}": value for name, value in floor.items()})
-        if bootstrap:
-            row.update(_bootstrap(answers, pmf, levels, bootstrap, seed))
         rows.append(row)
     table = pd.DataFrame(rows)
     shown = pd.DataFrame({"item": fit.item, "level": levels, "human pilot": human,
                           **{method: pmf for method, pmf in pmfs.items()}})
     return table, shown
-
-
-def _bootstrap(answers, pmf, levels, replications, seed):
-    """Mean and sd of the distances over bootstrap resamples of the pilot (human side only)."""
-    rng = np.random.default_rng(seed)
-    draws = pd.DataFrame([metrics.distances(_pmf(rng.choice(answers, len(answers)), levels), pmf)
-                          for _ in range(replications)])
-    out = {}
-    for name in draws.columns:
-        out[f"boot_mean_{name}"] = draws[name].mean()
-        out[f"boot_sd_{name}"] = draws[name].std(ddof=1)
-    return out
 
 
 def _continuous_marginal(fit, fits, answers, folds, seed, n_splits):
@@ -287,13 +275,15 @@ def _coherence_row(source, belief, action, binary, groups=None):
 
 
 def fidelity(fits, formula=None, recovery_family="ols", by=(), coherence=None, folds=5, seed=0, n_splits=20,
-             bootstrap=0, alpha=0.05):
+             resamples=0, fraction=0.8, alpha=0.05):
     """The fidelity report of one or more debias fits (one per item).
 
     formula: optional analyst model for the structural axis (its item must be one of the fits').
     by: covariate columns for the subgroup axis. coherence: optional (belief item, action item)
-    pair of item names among the fits. bootstrap: number of pilot resamples for the mean and sd
-    of the marginal distances (0: none). Returns a FidelityReport.
+    pair of item names among the fits. resamples: number of repeated random subpilots (each a
+    share ``fraction`` of the pilot people, every fit refit on it) over which the mean and sd of
+    every marginal, individual and structural metric are reported in ``resampled`` (0: none).
+    Returns a FidelityReport.
     """
     fits = [fits] if not isinstance(fits, (list, tuple)) else list(fits)
     by_item = {fit.item: fit for fit in fits}
@@ -312,7 +302,7 @@ def fidelity(fits, formula=None, recovery_family="ols", by=(), coherence=None, f
     marginal, individual, shown, subgroups, summaries, notes = [], [], [], [], [], []
     for fit in fits:
         method_fits = _method_fits(fit)
-        table, pmfs = marginal_axis(fit, method_fits, folds, seed, n_splits, bootstrap)
+        table, pmfs = marginal_axis(fit, method_fits, folds, seed, n_splits)
         marginal.append(table)
         shown.append(pmfs)
         individual.append(individual_axis(fit, method_fits, folds, seed))
@@ -327,6 +317,34 @@ def fidelity(fits, formula=None, recovery_family="ols", by=(), coherence=None, f
     if coherence is not None:
         belief, action = coherence
         coherence_table = coherence_axis(by_item[belief], by_item[action], alpha, folds, seed)
+    resampled = _resampled(fits, formula, recovery_family, folds, seed, n_splits, resamples, fraction, alpha) \
+        if resamples else {}
     concat = lambda parts: pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()  # noqa: E731
     return FidelityReport(concat(marginal), concat(individual), concat(subgroups), concat(summaries),
-                          coherence_table, structural, concat(shown), tuple(notes))
+                          coherence_table, structural, concat(shown), resampled, tuple(notes))
+
+
+def _resampled(fits, formula, recovery_family, folds, seed, n_splits, resamples, fraction, alpha):
+    """Mean and sd of every marginal, individual and structural metric over ``resamples`` random
+    subpilots (the same people for every item)."""
+    rng = np.random.default_rng(seed)
+    pilot_ids = np.unique(np.concatenate([fit.frame.loc[fit.is_pilot, "id"].to_numpy() for fit in fits]))
+    tables = {"marginal": [], "individual": [], "structural": []}
+    for replication in range(resamples):
+        chosen = rng.choice(pilot_ids, int(round(fraction * len(pilot_ids))), replace=False)
+        subfits = [fit.with_pilot(fit.frame["id"].isin(chosen).to_numpy()) for fit in fits]
+        report = fidelity(subfits, formula, recovery_family, folds=folds, seed=seed, n_splits=n_splits, alpha=alpha)
+        tables["marginal"].append(report.marginal.assign(replication=replication))
+        tables["individual"].append(report.individual.assign(replication=replication))
+        if report.structural is not None:
+            tables["structural"].append(report.structural.summary()[1].assign(replication=replication))
+    out = {}
+    for name, parts in tables.items():
+        if not parts:
+            continue
+        stacked = pd.concat(parts, ignore_index=True).drop(columns="replication")
+        keys = [c for c in ("item", "method", "source") if c in stacked.columns]
+        numeric = stacked.drop(columns=keys).select_dtypes("number").columns
+        grouped = stacked.groupby(keys, sort=False)[list(numeric)]
+        out[name] = grouped.mean().add_suffix("_mean").join(grouped.std(ddof=1).add_suffix("_sd")).reset_index()
+    return out

@@ -136,12 +136,12 @@ def recover(formula, fit, family, alpha):
             "overall": frame_to_spec(overall), "alpha": result.alpha, "notes": list(result.notes)}
 
 
-def fidelity(fits, formula, by, coherence, bootstrap):
+def fidelity(fits, formula, by, coherence, resamples):
     """ss_fidelity: every table of the report, plus the report object (for ss_report)."""
     from .fidelity import fidelity as _fidelity
 
     report = _fidelity(list(fits), formula=formula, by=list(by or []),
-                       coherence=None if coherence is None else tuple(coherence), bootstrap=int(bootstrap))
+                       coherence=None if coherence is None else tuple(coherence), resamples=int(resamples))
     return {"tables": {name: frame_to_spec(table) for name, table in report.tables().items()}, "py": report}
 
 

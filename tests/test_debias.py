@@ -203,3 +203,14 @@ def test_precomputed_features_give_the_same_fit(small):
     reused = ss.debias("belief ~ llm_mean + llm_p1 + age", None, small.pilot, small.covariates, features=feats)
     np.testing.assert_allclose(direct.params, reused.params, rtol=1e-12)
     assert reused.scale.levels == direct.scale.levels
+
+
+def test_with_pilot_equals_a_fit_on_the_smaller_pilot(small):
+    fit = ss.debias("belief ~ llm_mean + age", small.samples, small.pilot, small.covariates)
+    kept_ids = small.pilot["id"].unique()[:70]
+    smaller = fit.with_pilot(fit.frame["id"].isin(kept_ids).to_numpy())
+    direct = ss.debias("belief ~ llm_mean + age", small.samples, small.pilot[small.pilot["id"].isin(kept_ids)],
+                       small.covariates)
+    assert smaller.nobs == direct.nobs == 70
+    np.testing.assert_allclose(smaller.params, direct.params, rtol=1e-12)
+    assert smaller.population_mean().estimate == pytest.approx(direct.population_mean().estimate, abs=1e-12)

@@ -22,7 +22,7 @@ def fits(study):
 @pytest.fixture(scope="module")
 def report(fits):
     return fidelity(list(fits), formula="belief ~ age + female + C(educ) + ideology + rural",
-                    by=["educ", "rural"], coherence=("belief", "action"), bootstrap=10)
+                    by=["educ", "rural"], coherence=("belief", "action"), resamples=4)
 
 
 def test_human_floor_is_below_the_base_llm_distance(report):
@@ -77,8 +77,15 @@ def test_coherence_raw_llm_slope_is_weaker_than_humans(report):
     assert coherence.loc["raw LLM (same draw)", "slope_diff_ci_high"] < 0
 
 
-def test_bootstrap_columns_and_errors(report, fits):
-    assert {"boot_mean_wasserstein", "boot_sd_wasserstein"} <= set(report.marginal.columns)
+def test_resampled_metrics_and_errors(report, fits):
+    marginal = report.resampled["marginal"].set_index(["item", "method"])
+    assert {"wasserstein_mean", "wasserstein_sd", "floor_wasserstein_mean"} <= set(marginal.columns)
+    assert (marginal["wasserstein_sd"] > 0).all()
+    individual = report.resampled["individual"].set_index(["item", "method"])
+    assert individual.loc[("belief", "debiased"), "rmse_mean"] < individual.loc[("belief", "base LLM"), "rmse_mean"]
+    assert individual.loc[("belief", "debiased"), "n_mean"] == pytest.approx(round(0.8 * fits[0].nobs))
+    assert set(report.resampled["structural"]["source"]) >= {"PPI++", "LLM draw mean"}
+    assert "resampled_marginal" in report.tables()
     with pytest.raises(ss.SynthsurveyError, match="none of the fits debiases"):
         fidelity(fits[0], formula="trust ~ age")
     with pytest.raises(ss.SynthsurveyError, match="binary action item"):

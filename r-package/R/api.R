@@ -190,14 +190,15 @@ ss_recover <- function(formula, fit, family = "ols", alpha = 0.05) {
 #' @param formula Optional analyst model (a formula) for the structural axis.
 #' @param by Optional covariate names for the subgroup axis.
 #' @param coherence Optional pair of item names: a belief and a binary action.
-#' @param bootstrap Number of pilot resamples for the mean and sd of the marginal distances.
+#' @param resamples Number of repeated random subpilots (80\% of the pilot people, every fit
+#'   refit) for the mean and sd of every marginal, individual and structural metric.
 #' @return An object of class \code{ss_fidelity}: a list of data.frames.
 #' @export
-ss_fidelity <- function(fits, formula = NULL, by = NULL, coherence = NULL, bootstrap = 0L) {
+ss_fidelity <- function(fits, formula = NULL, by = NULL, coherence = NULL, resamples = 0L) {
   if (inherits(fits, "ss_debias")) fits <- list(fits)
   result <- .call("fidelity", lapply(fits, `[[`, "py"),
                   if (is.null(formula)) NULL else ss_formula_to_python(formula),
-                  as.list(by), if (is.null(coherence)) NULL else as.list(coherence), as.integer(bootstrap))
+                  as.list(by), if (is.null(coherence)) NULL else as.list(coherence), as.integer(resamples))
   tables <- lapply(result$tables, .frame_out)
   structure(c(tables, list(py = result$py)), class = "ss_fidelity")
 }

@@ -15,7 +15,8 @@
   if (is.integer(x)) return(list(kind = "integer", data = writeBin(x, raw())))
   if (is.double(x)) return(list(kind = "double", data = writeBin(as.double(x), raw())))
   if (is.character(x)) {
-    levels <- unique(x[!is.na(x)])
+    levels <- unique(x)
+    levels <- levels[!is.na(levels)]
     return(list(kind = "character", data = writeBin(match(x, levels), raw()), levels = as.list(levels)))
   }
   .abort(sprintf("column '%s' has class %s, which synthsurvey cannot convert", name, class(x)[1]))
