@@ -147,6 +147,9 @@ def _index(series):
         if (codes < 0).any():
             raise SynthsurveyError(f"column {series.name!r} has missing values")
         return codes, np.asarray(series.cat.categories), 0
+    dictionary = _dictionary_codes(series)
+    if dictionary is not None:
+        return dictionary
     if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu" and len(series):
         values = series.to_numpy()
         low, high = int(values.min()), int(values.max())
@@ -157,6 +160,30 @@ def _index(series):
     if np.any(order != np.arange(len(order))):
         codes = np.argsort(order)[codes]
     return codes, np.asarray(uniques)[order], 0
+
+
+def _dictionary_codes(series):
+    """(codes, sorted uniques, 0) of a dictionary-encoded Arrow column from its indices, without
+    hashing the values (such columns come from the R bridge); None for other columns."""
+    dtype = series.dtype
+    if not (isinstance(dtype, pd.ArrowDtype) and str(dtype).startswith("dictionary")):
+        return None
+    import pyarrow as pa
+
+    chunked = series.array._pa_array
+    combined = chunked.combine_chunks() if isinstance(chunked, pa.ChunkedArray) else chunked
+    if combined.null_count:
+        raise SynthsurveyError(f"column {series.name!r} has {combined.null_count} missing value(s)")
+    indices = combined.indices.to_numpy(zero_copy_only=False)
+    values = np.asarray(combined.dictionary.to_pylist(), dtype=object)
+    order = np.argsort(values.astype(str), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    codes = rank[indices]
+    present = np.unique(codes)
+    remap = np.full(len(order), -1, dtype=np.int64)
+    remap[present] = np.arange(len(present))
+    return remap[codes], values[order][present], 0
 
 
 def _declarations(scales, item_values):

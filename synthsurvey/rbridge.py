@@ -13,7 +13,7 @@ patterns included) plus its levels, and is rebuilt with its missing values:
 | double                    | float64 (NA -> NaN)                          |
 | integer                   | int64, or nullable Int64 when it has NA      |
 | logical                   | bool, or nullable boolean when it has NA     |
-| character                 | pandas str (NA -> missing)                   |
+| character                 | dictionary-encoded Arrow string (NA -> null) |
 | factor / ordered factor   | Categorical (ordered kept; NA -> missing)    |
 | Date                      | datetime64 (NA -> NaT)                       |
 
@@ -68,8 +68,10 @@ def _column_from_spec(column, n_rows):
         return pd.Categorical.from_codes(np.where(missing, -1, codes - 1), categories=levels,
                                          ordered=bool(column.get("ordered", False)))
     if kind == "character":
-        strings = pd.array(levels, dtype="str") if levels else pd.array([], dtype="str")
-        return strings.take(np.where(missing, -1, codes - 1), allow_fill=True)
+        import pyarrow as pa
+
+        indices = pa.array(np.where(missing, 0, codes - 1).astype(np.int32), mask=missing)
+        return pd.arrays.ArrowExtensionArray(pa.DictionaryArray.from_arrays(indices, pa.array(levels, pa.string())))
     raise SynthsurveyError(f"unknown column kind {kind!r}")
 
 

@@ -146,3 +146,13 @@ def test_quantile_names():
     assert quantile_name(0.975) == "llm_q97_5"
     with pytest.raises(ss.SynthsurveyError, match="strictly between"):
         quantile_name(1.0)
+
+
+def test_dictionary_encoded_string_columns_give_the_same_features():
+    import pyarrow as pa
+
+    rng = np.random.default_rng(5)
+    samples = pd.DataFrame({"id": np.repeat(np.arange(20), 9), "item": np.tile(["b", "a", "c"], 60),
+                            "draw": np.tile(np.repeat(np.arange(3), 3), 20), "response": rng.integers(1, 6, 180)})
+    encoded = samples.assign(item=pd.arrays.ArrowExtensionArray(pa.array(samples["item"]).dictionary_encode()))
+    pd.testing.assert_frame_equal(ss.features(encoded), ss.features(samples), check_dtype=False)
