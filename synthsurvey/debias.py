@@ -35,9 +35,10 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
     family: ``"ols"``, ``"ordinal"`` (``link`` logit or probit), ``"logit"`` (binary items),
         ``"mnlogit"`` or ``"quantreg"`` (quantile ``q``).
     features: optional precomputed ``ss.features(samples)`` table (then ``samples`` may be None).
-    samples may be a Dask DataFrame: its features are computed partition by partition and the
-    feature table (one row per respondent and item, not per draw) is brought into memory; the
-    fit is local. ``split_respondents``: whether a respondent's draws may span partitions.
+    samples may be a Dask DataFrame: the formula's item's features are computed partition by
+    partition and that item's feature table (one row per respondent, not per draw) is brought
+    into memory; the fit, predictions and population estimates are local. ``split_respondents``:
+    whether a respondent's draws may span partitions.
 
     Returns a DebiasResults. Rows excluded for a legitimate reason (no draws for the item,
     missing covariates) are counted in ``result.exclusions``; bad input raises SynthsurveyError.
@@ -52,7 +53,11 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
 
     if features is None and is_dask(samples):
         extra = {i: g["response"].to_numpy(dtype=float) for i, g in humans.groupby("item", observed=True)}
-        lazy, scale_map = dask_features(samples, key, scales, quantiles, split_respondents, extra)
+        item_draws = samples[samples["item"] == spec.item]  # only this item's features come into memory
+        if isinstance(scales, dict):
+            scales = {item: value for item, value in scales.items() if item == spec.item}
+        lazy, scale_map = dask_features(item_draws, key, scales, quantiles, split_respondents,
+                                        {spec.item: extra.get(spec.item, [])})
         features = lazy.compute().reset_index(drop=True)
         spanning = features.duplicated([key, "item"], keep=False)
         if spanning.any():
