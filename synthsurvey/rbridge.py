@@ -11,7 +11,7 @@ patterns included) plus its levels, and is rebuilt with its missing values:
 | R                         | pandas                                       |
 |---------------------------|----------------------------------------------|
 | double                    | float64 (NA -> NaN)                          |
-| integer                   | int64, or nullable Int64 when it has NA      |
+| integer                   | int32 (read in place), or nullable Int32 when it has NA |
 | logical                   | bool, or nullable boolean when it has NA     |
 | character                 | dictionary-encoded Arrow string (NA -> null) |
 | factor / ordered factor   | Categorical (ordered kept; NA -> missing)    |
@@ -38,7 +38,7 @@ def frame_from_spec(spec):
         columns = [columns]
     n_rows = int(spec["nrow"])
     data = {name: _column_from_spec(dict(column), n_rows) for name, column in zip(names, columns)}
-    return pd.DataFrame(data, index=pd.RangeIndex(n_rows))
+    return pd.DataFrame(data, index=pd.RangeIndex(n_rows), copy=False)
 
 
 def _levels(column):
@@ -56,10 +56,12 @@ def _column_from_spec(column, n_rows):
         if kind == "date":
             return pd.to_datetime(values, unit="D", origin="unix")
         return values
-    codes = np.frombuffer(raw, dtype="<i4", count=n_rows).astype(np.int64)
+    codes = np.frombuffer(raw, dtype="<i4", count=n_rows)  # read in place; R integers are 32-bit
     missing = codes == NA_INTEGER
     if kind == "integer":
-        return pd.arrays.IntegerArray(np.where(missing, 0, codes), missing) if missing.any() else codes
+        if missing.any():
+            return pd.arrays.IntegerArray(np.where(missing, 0, codes).astype(np.int32), missing)
+        return codes
     if kind == "logical":
         values = codes.astype(bool)
         return pd.arrays.BooleanArray(values, missing) if missing.any() else values

@@ -15,11 +15,28 @@
   if (is.integer(x)) return(list(kind = "integer", data = writeBin(x, raw())))
   if (is.double(x)) return(list(kind = "double", data = writeBin(as.double(x), raw())))
   if (is.character(x)) {
-    levels <- unique(x)
-    levels <- levels[!is.na(levels)]
-    return(list(kind = "character", data = writeBin(match(x, levels), raw()), levels = as.list(levels)))
+    coded <- .character_codes(x)
+    return(list(kind = "character", data = writeBin(coded$codes, raw()), levels = as.list(coded$levels)))
   }
   .abort(sprintf("column '%s' has class %s, which synthsurvey cannot convert", name, class(x)[1]))
+}
+
+# Integer codes (1-based, NA kept) and levels of a character vector. Levels are first looked
+# for in a sample of the values, so a long column with few distinct values (an item column)
+# is hashed once, by match(); values the sample missed are added after.
+.character_codes <- function(x) {
+  n <- length(x)
+  sampled <- unique(x[unique(as.integer(round(seq(1, max(n, 1), length.out = min(n, 65536)))))])
+  levels <- sampled[!is.na(sampled)]
+  codes <- match(x, levels)
+  if (!anyNA(codes)) return(list(codes = codes, levels = levels))
+  unseen <- which(is.na(codes) & !is.na(x))
+  if (length(unseen)) {
+    extra <- unique(x[unseen])
+    codes[unseen] <- match(x[unseen], extra) + length(levels)
+    levels <- c(levels, extra)
+  }
+  list(codes = codes, levels = levels)
 }
 
 # A data.frame as a frame spec (NULL stays NULL).

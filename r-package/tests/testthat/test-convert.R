@@ -26,7 +26,7 @@ test_that("types and NA round-trip through pandas", {
   result <- synthsurvey:::.roundtrip(frame)
   expect_identical(result$frame, frame)
   expect_equal(unname(result$dtypes[c("int", "lgl", "fct", "ord", "int_full", "lgl_full", "dbl")]),
-               c("Int64", "boolean", "category", "category", "int64", "bool", "float64"))
+               c("Int32", "boolean", "category", "category", "int32", "bool", "float64"))
   expect_match(result$dtypes[["date"]], "datetime64")
   expect_identical(levels(result$frame$ord), c("lo", "hi"))
 })
@@ -35,4 +35,12 @@ test_that("an integer NA never arrives as -2147483648", {
   result <- synthsurvey:::.roundtrip(data.frame(x = c(NA_integer_, 5L)))
   expect_true(is.na(result$frame$x[1]))
   expect_false(any(result$frame$x < -1e9, na.rm = TRUE))
+})
+
+test_that("character codes cover values a sample of the column misses", {
+  x <- c(rep("a", 200000), "rare", NA, rep("b", 5))
+  coded <- synthsurvey:::.character_codes(x)
+  expect_identical(coded$levels[coded$codes], x)
+  expect_true(is.na(coded$codes[200002]))
+  expect_identical(synthsurvey:::.character_codes(character())$codes, integer())
 })
