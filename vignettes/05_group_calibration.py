@@ -15,7 +15,7 @@ import synthsurvey as ss
 data = ss.datasets.load_smartvote()
 cells = ss.group_cells(data.samples, data.humans, data.covariates, key="party")
 print(cells.groupby(["item", "group"]).ngroups, "cells")
-curve = ss.alignment_curve(cells, sizes=(1, 2, 3, 5, 10, 20, 50), replications=10, seed=0)
+curve = ss.alignment_curve(cells, sizes=(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 50), replications=10, seed=0)
 print(curve.round(4).to_string(index=False))
 
 # %%
