@@ -13,7 +13,7 @@ import pandas as pd
 import scipy.stats
 
 from . import formula as formulas
-from .errors import SynthsurveyError
+from .errors import SynthsurveyError, preview
 from .families import fit_family, n_parameters
 from .features import feature_table, DEFAULT_QUANTILES
 from .study import (IS_PILOT, RESPONSE, check_humans, check_levels, complete_rows, item_frame)
@@ -35,10 +35,10 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
     family: ``"ols"``, ``"ordinal"`` (``link`` logit or probit), ``"logit"`` (binary items),
         ``"mnlogit"`` or ``"quantreg"`` (quantile ``q``).
     features: optional precomputed ``ss.features(samples)`` table (then ``samples`` may be None).
-    samples may be a Dask DataFrame: the formula's item's features are computed partition by
-    partition and that item's feature table (one row per respondent, not per draw) is brought
-    into memory; the fit, predictions and population estimates are local. ``split_respondents``:
-    whether a respondent's draws may span partitions.
+    samples may be a Dask DataFrame (see ``synthsurvey.scale_out``): only the pilot's features
+    come into memory and a DistributedFit is returned, whose ``predict()`` is lazy and whose
+    ``population_mean()`` sums over partitions. ``split_respondents``: whether a respondent's
+    draws may span partitions.
 
     Returns a DebiasResults. Rows excluded for a legitimate reason (no draws for the item,
     missing covariates) are counted in ``result.exclusions``; bad input raises SynthsurveyError.
@@ -52,23 +52,8 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
     from .scale_out import dask_features, is_dask
 
     if features is None and is_dask(samples):
-        extra = {i: g["response"].to_numpy(dtype=float) for i, g in humans.groupby("item", observed=True)}
-        item_draws = samples[samples["item"] == spec.item]  # only this item's features come into memory
-        if isinstance(scales, dict):
-            scales = {item: value for item, value in scales.items() if item == spec.item}
-        lazy, scale_map = dask_features(item_draws, key, scales, quantiles, split_respondents,
-                                        {spec.item: extra.get(spec.item, [])})
-        features = lazy.compute().reset_index(drop=True)
-        spanning = features.duplicated([key, "item"], keep=False)
-        if spanning.any():
-            example = features.loc[spanning].iloc[0]
-            raise SynthsurveyError(
-                f"the draws of {int(spanning.sum() // 2)} or more ({key}, item) pairs span partitions, e.g. "
-                f"{key}={example[key]!r}, item={example['item']!r}: partition the draws by {key}, or pass "
-                "split_respondents=True"
-            )
-        samples = None
-        scales = scale_map
+        return _debias_dask(spec, formula, samples, humans, covariates, family, key, scales, link, q, quantiles,
+                            split_respondents)
     if features is None:
         require_frame(samples, "samples")
         if "item" in humans.columns:
@@ -96,6 +81,52 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
     result = DebiasResults(spec, family, scale, frame, exclusions.table(), key=key, link=link, q=q)
     result.samples = samples  # kept (not copied) for raw-draw comparisons; None with features=
     return result
+
+
+def _debias_dask(spec, formula, samples, humans, covariates, family, key, scales, link, q, quantiles,
+                 split_respondents):
+    """debias on Dask samples: the item's features are computed partition by partition. With
+    ``key="id"`` only the pilot's features come into memory and a DistributedFit is returned;
+    with a persona key the (small) feature table is computed and the fit is the usual one."""
+    from .scale_out import DistributedFit, dask_features
+
+    extra = {i: g["response"].to_numpy(dtype=float) for i, g in humans.groupby("item", observed=True)}
+    item_draws = samples[samples["item"] == spec.item]  # only this item's features are computed
+    if isinstance(scales, dict):
+        scales = {item: value for item, value in scales.items() if item == spec.item}
+    lazy, scale_map = dask_features(item_draws, key, scales, quantiles, split_respondents,
+                                    {spec.item: extra.get(spec.item, [])})
+    pilot_ids = humans.loc[humans["item"] == spec.item, "id"].unique()
+    if key == "id":  # the same check the in-memory path makes: every pilot id has LLM draws
+        human_ids = humans["id"].unique()
+        present = samples.loc[samples[key].isin(human_ids), key].unique().compute()
+        unknown = pd.Index(human_ids).difference(pd.Index(present))
+        if len(unknown):
+            raise SynthsurveyError(
+                f"humans has {len(unknown)} id(s) absent from the LLM samples/covariates, e.g. {preview(unknown)}")
+    chosen = lazy if key != "id" else lazy[lazy[key].isin(pilot_ids)]
+    table = chosen.compute().sort_values([key, "item"], kind="stable").reset_index(drop=True)
+    spanning = table.duplicated([key, "item"], keep=False)
+    if spanning.any():
+        example = table.loc[spanning].iloc[0]
+        raise SynthsurveyError(
+            f"the draws of {int(spanning.sum() // 2)} or more ({key}, item) pairs span partitions, e.g. "
+            f"{key}={example[key]!r}, item={example['item']!r}: partition the draws by {key}, or pass "
+            "split_respondents=True"
+        )
+    if key != "id":
+        return debias(formula, None, humans, covariates, family=family, key=key, scales=scale_map, link=link, q=q,
+                      features=table)
+    item_answers = humans[humans["item"] == spec.item]
+    has_draws = item_answers["id"].isin(table[key])
+    fit = debias(formula, None, item_answers[has_draws], covariates, family=family, key=key, scales=scale_map,
+                 link=link, q=q, features=table)
+    if (~has_draws).any():
+        missing = int((~has_draws).sum())
+        fit.exclusions = pd.concat([fit.exclusions, pd.DataFrame([{
+            "reason": f"pilot respondents without LLM draws for item {spec.item!r}",
+            "n_rows": missing, "n_pilot": missing}])], ignore_index=True)
+    return DistributedFit(fit, lazy, covariates, formula, humans, scale_map, key=key)
 
 
 def _scales_of(features, scales, humans):

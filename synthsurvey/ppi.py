@@ -97,13 +97,24 @@ def mean(y, f, f_all, method="ppi++", design="subsample", weights=None, weights_
         variance = (w_all * lam * f_all).std(0) ** 2 / n_all + (w * (y - lam * f)).std(0) ** 2 / n
         classical = (w * y).std(0) ** 2 / n
     else:
-        correction = fpc(n, n_all, design, finite_population)
-        if lam is None:
-            lam = _lam_subsample(w * _centred(y, w), w * _centred(f, w))
-        residual = y - lam * f
-        estimate = (w_all * lam * f_all).mean(0) + (w * residual).mean(0)
-        variance = correction * _weighted_var(residual, w) / n
-        classical = correction * _weighted_var(y, w) / n
+        return mean_from_total(y, f, (w_all * f_all).mean(0), n_all, weights, finite_population, lam)
+    return ArrayEstimate(estimate, np.sqrt(variance), float(lam), np.sqrt(classical))
+
+
+def mean_from_total(y, f, f_all_mean, n_all, weights=None, finite_population=True, lam=None):
+    """The subsample-design PPI mean from the population's (weighted) mean prediction
+    ``f_all_mean`` and size ``n_all`` alone: all it needs of the population, so the population
+    can be summed partition by partition (``lam`` None: PPI++). Returns an ArrayEstimate."""
+    y, f = _two_d(y), _two_d(f)
+    n = len(y)
+    w = _normalised(weights, n)[:, None]
+    correction = fpc(n, n_all, "subsample", finite_population)
+    if lam is None:
+        lam = _lam_subsample(w * _centred(y, w), w * _centred(f, w))
+    residual = y - lam * f
+    estimate = lam * np.asarray(f_all_mean, dtype=float) + (w * residual).mean(0)
+    variance = correction * _weighted_var(residual, w) / n
+    classical = correction * _weighted_var(y, w) / n
     return ArrayEstimate(estimate, np.sqrt(variance), float(lam), np.sqrt(classical))
 
 

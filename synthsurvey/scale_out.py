@@ -128,3 +128,137 @@ def _features_from_counts(part, key, resolved, quantiles):
         table.insert(0, key, np.asarray(keys))
         tables.append(table)
     return pd.concat(tables, ignore_index=True)
+
+
+class _Payload:
+    """Objects a partition function needs (fitted models), with a token of their own: dask
+    cannot hash statsmodels results deterministically."""
+
+    def __init__(self, **objects):
+        import uuid
+
+        self.__dict__.update(objects)
+        self._token = uuid.uuid4().hex
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_built"}
+
+    def __dask_tokenize__(self):
+        return self._token
+
+
+class DistributedFit:
+    """A debiasing fit whose population stays a Dask DataFrame (samples keyed by respondent id).
+
+    The model is fit on the pilot, whose features alone come into memory (``pilot_fit``, a
+    DebiasResults over the pilot rows: ``params``, ``summary()``, ``table()`` ...). ``predict()``
+    is lazy, one partition at a time; ``population_mean()`` sums the cross-fitted predictions
+    partition by partition (the subsample design needs only their total and count). Everything
+    else (shares, subgroups, coefficients, fidelity) runs on ``to_memory()``, which computes the
+    item's feature table (one row per respondent)."""
+
+    def __init__(self, pilot_fit, features, covariates, formula, humans, scales, key="id"):
+        self.pilot_fit = pilot_fit
+        self.features = features
+        self.covariates = covariates
+        self.formula = formula
+        self.humans = humans
+        self.scales = scales
+        self.key = key
+        self.item = pilot_fit.item
+        self.pilot_ids = pilot_fit.frame["id"].to_numpy()
+
+    def __getattr__(self, name):  # params, std_errors, table, summary, conf_int, vcov, nobs ...
+        if name in ("params", "std_errors", "table", "summary", "conf_int", "vcov", "nobs", "scale", "family",
+                    "spec", "design", "fitted"):
+            return getattr(self.pilot_fit, name)
+        raise AttributeError(name)
+
+    def _payload(self, models):
+        """What partition functions need. patsy's design information does not pickle, so it travels
+        as the right-hand side and the pilot rows it was built on, and is rebuilt on the worker
+        (the same coding: categorical levels and stateful transforms come from the same rows)."""
+        fit = self.pilot_fit
+        needed = list(fit.spec.llm_features + fit.spec.covariates)
+        return _Payload(rhs=fit.spec.rhs, template=fit.frame[needed].copy(), needed=needed, models=models,
+                        pilot_ids=self.pilot_ids, covariates=self.covariates)
+
+    def predict(self):
+        """Lazy Dask DataFrame (id, is_pilot, prediction): the model fit on the whole pilot."""
+        payload = self._payload(models=[self.pilot_fit.fitted])
+        meta = pd.DataFrame({"id": pd.Series(dtype=self.features["id"].dtype), "is_pilot": pd.Series(dtype=bool),
+                             "prediction": pd.Series(dtype=float)})
+        return self.features.map_partitions(_predict_partition, payload, meta=meta)
+
+    def population_mean(self, method="ppi++", alpha=0.05, folds=5, seed=0, finite_population=True):
+        """Cross-fit PPI mean (subsample design, no weights) with the population's predictions
+        summed partition by partition; a PopulationResult equal to the in-memory one."""
+        from . import ppi
+        from .crossfit import fold_assignment
+        from .population import PopulationResult, estimate_rows
+
+        fit = self.pilot_fit
+        fold = fold_assignment(fit.nobs, folds, seed)
+        matrix = fit.design_matrix()
+        models, pilot_predictions = [], np.zeros(fit.nobs)
+        for k in range(folds):
+            model = fit.fit_rows(fold != k)
+            models.append(model)
+            pilot_predictions[fold == k] = model.mean(matrix)[fold == k]
+        payload = self._payload(models=models)
+        meta = pd.DataFrame({"total": pd.Series(dtype=float), "count": pd.Series(dtype="int64")})
+        sums = self.features.map_partitions(_sum_partition, payload, meta=meta).sum().compute()
+        n_all = fit.nobs + int(sums["count"])
+        f_all_mean = (pilot_predictions.sum() + float(sums["total"])) / n_all
+        answers = fit.frame["response"].to_numpy(dtype=float)
+        lam = {"ppi": 1.0, "classical": 0.0}.get(method)
+        if method not in ppi.METHODS:
+            raise SynthsurveyError(f"method {method!r} is not one of {ppi.METHODS}")
+        result = ppi.mean_from_total(answers, pilot_predictions, [f_all_mean], n_all,
+                                     finite_population=finite_population, lam=lam)
+        return PopulationResult(estimate_rows(["mean"], result, alpha, fit.nobs, n_all, method, "subsample"), alpha)
+
+    def to_memory(self):
+        """The in-memory DebiasResults of the same fit (computes the item's feature table)."""
+        from .debias import debias
+
+        table = self.features.compute().sort_values([self.key, "item"], kind="stable").reset_index(drop=True)
+        return debias(self.formula, None, self.humans, self.covariates, family=self.pilot_fit.family, key=self.key,
+                      scales=self.scales, link=self.pilot_fit.link, q=self.pilot_fit.q, features=table)
+
+    def __repr__(self):
+        return f"<DistributedFit item={self.item!r} family={self.pilot_fit.family} pilot={self.pilot_fit.nobs}>"
+
+
+def _population_rows(part, payload):
+    """Population rows of one partition: covariates joined, rows the formula cannot use dropped
+    (as the in-memory frame drops them)."""
+    frame = part.merge(payload.covariates, on="id", how="left")
+    usable = frame[payload.needed].notna().all(axis=1).to_numpy() if payload.needed else np.ones(len(frame), bool)
+    return frame.loc[usable]
+
+
+def _design(payload, frame):
+    from . import formula as formulas
+
+    if "_built" not in payload.__dict__:
+        payload._built = formulas.build(payload.rhs, payload.template)
+    return formulas.rebuild(payload._built, frame)
+
+
+def _predict_partition(part, payload):
+    frame = _population_rows(part, payload)
+    values = payload.models[0].mean(_design(payload, frame)) if len(frame) else np.zeros(0)
+    return pd.DataFrame({"id": frame["id"].to_numpy(), "is_pilot": frame["id"].isin(payload.pilot_ids).to_numpy(),
+                         "prediction": values})
+
+
+def _sum_partition(part, payload):
+    """Total and count of the fold-averaged predictions of one partition's non-pilot rows."""
+    frame = _population_rows(part, payload)
+    frame = frame.loc[~frame["id"].isin(payload.pilot_ids)]
+    if len(frame) == 0:
+        return pd.DataFrame({"total": [0.0], "count": [0]})
+    design = _design(payload, frame)
+    values = np.mean([model.mean(design) for model in payload.models], axis=0)
+    return pd.DataFrame({"total": [float(values.sum())], "count": [len(values)]})

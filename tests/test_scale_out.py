@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import synthsurvey as ss
+from synthsurvey.scale_out import DistributedFit, is_dask
 from synthsurvey.simulate import simulate_study
 
 dd = pytest.importorskip("dask.dataframe")
@@ -56,12 +57,29 @@ def test_debias_and_population_estimates_match(client, study):
     local = ss.debias(FORMULA, study.samples, study.pilot, study.covariates)
     for samples, split in ((by_respondent(study.samples), False), (splitting(study.samples), True)):
         distributed_fit = ss.debias(FORMULA, samples, study.pilot, study.covariates, split_respondents=split)
+        assert isinstance(distributed_fit, DistributedFit)
         np.testing.assert_allclose(distributed_fit.params, local.params, rtol=0, atol=1e-10)
-        merged = local.predict().merge(distributed_fit.predict(), on="id")
+        lazy = distributed_fit.predict()
+        assert is_dask(lazy)  # computed one partition at a time, for everybody
+        merged = local.predict().merge(lazy.compute(), on="id")
+        assert len(merged) == local.n_population and (merged["is_pilot_x"] == merged["is_pilot_y"]).all()
         np.testing.assert_allclose(merged["prediction_x"], merged["prediction_y"], rtol=0, atol=1e-10)
-        a, b = local.population_mean().table(), distributed_fit.population_mean().table()
-        np.testing.assert_allclose(a[["estimate", "ci_low", "ci_high"]], b[["estimate", "ci_low", "ci_high"]],
-                                   rtol=0, atol=1e-10)
+        for method in ("ppi++", "ppi", "classical"):
+            a = local.population_mean(method=method).table()
+            b = distributed_fit.population_mean(method=method).table()
+            np.testing.assert_allclose(a[["estimate", "ci_low", "ci_high", "lam"]], b[["estimate", "ci_low", "ci_high", "lam"]],
+                                       rtol=0, atol=1e-10)
+            assert b["n_unlabeled"][0] == a["n_unlabeled"][0]
+        in_memory = distributed_fit.to_memory()
+        np.testing.assert_allclose(in_memory.population_shares().table()["estimate"],
+                                   local.population_shares().table()["estimate"], rtol=0, atol=1e-10)
+
+
+def test_only_the_pilot_comes_into_memory(client, study):
+    fit = ss.debias(FORMULA, by_respondent(study.samples), study.pilot, study.covariates)
+    assert fit.pilot_fit.n_population == fit.pilot_fit.nobs == study.pilot["id"].nunique()
+    with pytest.raises(AttributeError):
+        fit.population_quantile  # not distributed: to_memory() first
 
 
 def test_split_draws_without_saying_so_are_caught(client, study):
