@@ -19,18 +19,28 @@ def fold_assignment(n_pilot, folds, seed):
     return np.random.default_rng(seed).permutation(n_pilot) % folds
 
 
-def crossfit_predictions(fit, kind="response", folds=5, seed=0):
-    """Predictions for every row of ``fit.frame``: an (N,) array for ``kind="response"`` (the
-    expected answer in item units), an (N, C) array of level probabilities for ``"probs"``."""
+def fold_models(fit, folds=5, seed=0):
+    """(pilot row positions, their fold numbers, the K models): model k is fit on the pilot rows
+    outside fold k."""
     pilot_rows = np.flatnonzero(fit.is_pilot)
     fold = fold_assignment(len(pilot_rows), folds, seed)
-    matrix = fit.design_matrix()
-    outside = ~fit.is_pilot
-    result = None
+    models = []
     for k in range(folds):
         train = fit.is_pilot.copy()
         train[pilot_rows[fold == k]] = False
-        fitted = fit.fit_rows(train)
+        models.append(fit.fit_rows(train))
+    return pilot_rows, fold, models
+
+
+def crossfit_predictions(fit, kind="response", folds=5, seed=0, fold_fits=None):
+    """Predictions for every row of ``fit.frame``: an (N,) array for ``kind="response"`` (the
+    expected answer in item units), an (N, C) array of level probabilities for ``"probs"``.
+    fold_fits: the result of ``fold_models(fit, folds, seed)`` when the caller has it already."""
+    pilot_rows, fold, models = fold_fits or fold_models(fit, folds, seed)
+    matrix = fit.design_matrix()
+    outside = ~fit.is_pilot
+    result = None
+    for k, fitted in enumerate(models):
         values = fitted.mean(matrix) if kind == "response" else fitted.probs(matrix)
         if result is None:
             result = np.zeros_like(values)

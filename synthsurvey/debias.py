@@ -49,7 +49,7 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
         raise SynthsurveyError(
             f"key={key!r} links samples to personas: pass covariates with columns 'id' and {key!r}"
         )
-    from .scale_out import dask_features, is_dask
+    from .scale_out import is_dask
 
     if features is None and is_dask(samples):
         return _debias_dask(spec, formula, samples, humans, covariates, family, key, scales, link, q, quantiles,

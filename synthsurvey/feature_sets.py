@@ -8,6 +8,7 @@ summaries (entropy, tail quantiles) that carry what the mean discards.
 
 from .errors import SynthsurveyError
 from .features import quantile_name
+from .formula import item_lhs
 
 VARIANTS = ("full", "mean")
 
@@ -53,8 +54,7 @@ def default_formula(item, scale, covariates=(), variant="full", features=None):
         if len(rows) == 0:
             raise SynthsurveyError(f"features has no rows for item {item!r}")
         chosen = _independent(rows, [f for f in chosen if f in rows.columns]) or ["llm_mean"]
-    lhs = item if str(item).isidentifier() else f'Q("{item}")'
-    return f"{lhs} ~ " + " + ".join(list(chosen) + list(covariates))
+    return f"{item_lhs(item)} ~ " + " + ".join(list(chosen) + list(covariates))
 
 
 def _independent(rows, candidates):

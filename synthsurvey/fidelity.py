@@ -26,6 +26,7 @@ import statsmodels.api as sm
 from . import metrics, ppi
 from .crossfit import crossfit_predictions
 from .errors import SynthsurveyError
+from .formula import item_lhs, parse as parse_formula
 from .population import population_shares
 from .recovery import recover
 
@@ -96,11 +97,7 @@ def human_floor(answers, levels, n_splits=20, seed=0):
 
 
 def _method_fits(fit):
-    return {"scalar": fit.refit(f"{_lhs(fit)} ~ llm_mean"), "debiased": fit}
-
-
-def _lhs(fit):
-    return fit.item if str(fit.item).isidentifier() else f'Q("{fit.item}")'
+    return {"scalar": fit.refit(f"{item_lhs(fit.item)} ~ llm_mean"), "debiased": fit}
 
 
 def _population_pmfs(fit, fits, folds, seed):
@@ -288,8 +285,7 @@ def fidelity(fits, formula=None, recovery_family="ols", by=(), coherence=None, f
     fits = [fits] if not isinstance(fits, (list, tuple)) else list(fits)
     by_item = {fit.item: fit for fit in fits}
     if formula is not None:
-        item = formula.split("~")[0].strip()
-        item = item[3:-2] if item.startswith('Q("') else item
+        item = parse_formula(formula).item
         if item not in by_item:
             raise SynthsurveyError(f"formula {formula!r} is about {item!r}, which none of the fits debiases")
     if coherence is not None:

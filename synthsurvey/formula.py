@@ -57,6 +57,11 @@ def parse(formula):
     return FormulaSpec(formula, item, rhs or "1", llm, covariates, has_intercept)
 
 
+def item_lhs(item):
+    """The left-hand side naming ``item``: the name itself, or ``Q("name")`` when it is not an identifier."""
+    return item if str(item).isidentifier() else f'Q("{item}")'
+
+
 def _item_name(lhs, formula):
     if lhs.isidentifier():
         return lhs

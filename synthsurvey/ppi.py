@@ -97,14 +97,17 @@ def mean(y, f, f_all, method="ppi++", design="subsample", weights=None, weights_
         variance = (w_all * lam * f_all).std(0) ** 2 / n_all + (w * (y - lam * f)).std(0) ** 2 / n
         classical = (w * y).std(0) ** 2 / n
     else:
-        return mean_from_total(y, f, (w_all * f_all).mean(0), n_all, weights, finite_population, lam)
+        return mean_from_total(y, f, (w_all * f_all).mean(0), n_all, method, weights, finite_population, lam)
     return ArrayEstimate(estimate, np.sqrt(variance), float(lam), np.sqrt(classical))
 
 
-def mean_from_total(y, f, f_all_mean, n_all, weights=None, finite_population=True, lam=None):
+def mean_from_total(y, f, f_all_mean, n_all, method="ppi++", weights=None, finite_population=True, lam=None):
     """The subsample-design PPI mean from the population's (weighted) mean prediction
     ``f_all_mean`` and size ``n_all`` alone: all it needs of the population, so the population
-    can be summed partition by partition (``lam`` None: PPI++). Returns an ArrayEstimate."""
+    can be summed partition by partition. A given ``lam`` overrides ``method``. Returns an
+    ArrayEstimate."""
+    _check(method, "subsample")
+    lam = _fixed_lam(method) if lam is None else float(lam)
     y, f = _two_d(y), _two_d(f)
     n = len(y)
     w = _normalised(weights, n)[:, None]

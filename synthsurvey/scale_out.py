@@ -194,28 +194,21 @@ class DistributedFit:
         """Cross-fit PPI mean (subsample design, no weights) with the population's predictions
         summed partition by partition; a PopulationResult equal to the in-memory one."""
         from . import ppi
-        from .crossfit import fold_assignment
+        from .crossfit import crossfit_predictions, fold_models
         from .population import PopulationResult, estimate_rows
 
-        fit = self.pilot_fit
-        fold = fold_assignment(fit.nobs, folds, seed)
-        matrix = fit.design_matrix()
-        models, pilot_predictions = [], np.zeros(fit.nobs)
-        for k in range(folds):
-            model = fit.fit_rows(fold != k)
-            models.append(model)
-            pilot_predictions[fold == k] = model.mean(matrix)[fold == k]
+        fit = self.pilot_fit  # every row is a pilot row
+        fold_fits = fold_models(fit, folds, seed)
+        models = fold_fits[2]
+        pilot_predictions = crossfit_predictions(fit, folds=folds, seed=seed, fold_fits=fold_fits)
         payload = self._payload(models=models)
         meta = pd.DataFrame({"total": pd.Series(dtype=float), "count": pd.Series(dtype="int64")})
         sums = self.features.map_partitions(_sum_partition, payload, meta=meta).sum().compute()
         n_all = fit.nobs + int(sums["count"])
         f_all_mean = (pilot_predictions.sum() + float(sums["total"])) / n_all
         answers = fit.frame["response"].to_numpy(dtype=float)
-        lam = {"ppi": 1.0, "classical": 0.0}.get(method)
-        if method not in ppi.METHODS:
-            raise SynthsurveyError(f"method {method!r} is not one of {ppi.METHODS}")
-        result = ppi.mean_from_total(answers, pilot_predictions, [f_all_mean], n_all,
-                                     finite_population=finite_population, lam=lam)
+        result = ppi.mean_from_total(answers, pilot_predictions, [f_all_mean], n_all, method,
+                                     finite_population=finite_population)
         return PopulationResult(estimate_rows(["mean"], result, alpha, fit.nobs, n_all, method, "subsample"), alpha)
 
     def to_memory(self):
