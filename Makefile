@@ -36,7 +36,7 @@ python-env: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e ".[dev,r,edsl]"
+	$(VENV)/bin/pip install -q -e ".[dev,r,edsl,fast]"
 	touch $@
 
 export SYNTHSURVEY_PYTHON := $(CURDIR)/$(VENV)/bin/python

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import SynthsurveyError, preview
+from . import kernels
 from .scales import resolve_scales, infer_scale, as_scale
 from .validate import require_columns, numeric_values, reject_missing, reject_duplicates
 
@@ -92,7 +93,8 @@ def feature_table(samples, key="id", scales=None, quantiles=DEFAULT_QUANTILES, e
     response = numeric_values(samples, "response", "samples")
     reject_missing(response, samples, "response", "samples", [key, "item", "draw"])
     for column in (key, "item", "draw"):
-        if samples[column].dtype.kind not in "iu" and samples[column].isna().any():
+        dtype = samples[column].dtype
+        if dtype.kind not in "iu" and not isinstance(dtype, pd.CategoricalDtype) and samples[column].isna().any():
             raise SynthsurveyError(
                 f"samples column {column!r} has {int(samples[column].isna().sum())} missing value(s)"
             )
@@ -110,16 +112,23 @@ def feature_table(samples, key="id", scales=None, quantiles=DEFAULT_QUANTILES, e
         keys = key_index if rows is None else key_index[rows]
         values = response if rows is None else response[rows]
         draws = draw_index if rows is None else draw_index[rows]
-        _check_unique_draws(keys, key_offset, draws, draw_offset, len(key_values), n_draw_labels,
-                            samples, key, item)
         raw = _raw_levels(values)
         scale = declared.get(item) or _infer(raw, values, extra_values.get(item), item)
         resolved[item] = scale
+        n_keys = len(key_values)
+        countable = scale.is_discrete and raw is not None
+        if countable and kernels.enabled() and _bitmap_fits(n_keys, n_draw_labels, len(keys)):
+            # one compiled pass counts the levels and checks the draws
+            counts_raw, repeat = kernels.count_cells(keys, key_offset, raw, n_keys, draws, draw_offset,
+                                                     n_draw_labels)
+            if repeat:
+                _reject_repeats(samples, keys, key, item)
+        else:
+            _check_unique_draws(keys, key_offset, draws, draw_offset, n_keys, n_draw_labels, samples, key, item)
+            counts_raw = _count(keys, key_offset, raw, n_keys) if countable else None
         if scale.is_discrete:
-            counts_raw = _count(keys, key_offset, raw, len(key_values)) if raw else None
-            counts, present = _level_counts(counts_raw, raw, scale, item, key_values, key)
-            table = _discrete_features(counts, np.asarray(scale.levels), quantiles, names)
-            table[scale.share_names()] = counts / counts.sum(axis=1, keepdims=True)
+            counts, present, totals = _level_counts(counts_raw, raw, scale, item, key_values, key)
+            table = discrete_table(counts, scale, quantiles, names, totals)
         else:
             present, table = _continuous_features(keys - key_offset, values, quantiles, names)
         table.insert(0, "item", item)
@@ -134,8 +143,8 @@ def _order_columns(table, key):
     quant = [c for c in table.columns if c.startswith("llm_q")] + ["llm_iqr"]
     shares = [c for c in table.columns if c.startswith("llm_p")]
     last = ["llm_extreme", "llm_mid", "llm_modal", "llm_entropy"]
-    table = table.reindex(columns=first + quant + shares + last)
-    return table
+    order = first + quant + shares + last
+    return table if list(table.columns) == order else table.reindex(columns=order)
 
 
 def _index(series):
@@ -143,16 +152,18 @@ def _index(series):
     ``codes[i] - offset``. Integer ids in a dense range are their own codes (offset = min,
     no hashing, no copy); categoricals use their codes; others ``pd.factorize``."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy()
-        if (codes < 0).any():
-            raise SynthsurveyError(f"column {series.name!r} has missing values")
+        codes = series.array.codes  # read-only view (.cat.codes copies)
+        if len(codes) and kernels.min_max(codes)[0] < 0:
+            raise SynthsurveyError(f"samples column {series.name!r} has {int((codes < 0).sum())} missing value(s)")
         return codes, np.asarray(series.cat.categories), 0
     dictionary = _dictionary_codes(series)
     if dictionary is not None:
         return dictionary
+    if _arrow_strings_all_equal(series):  # one item as strings: no hashing
+        return np.zeros(len(series), dtype=np.int8), np.asarray(series.iloc[:1], dtype=object), 0
     if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu" and len(series):
         values = series.to_numpy()
-        low, high = int(values.min()), int(values.max())
+        low, high = map(int, kernels.min_max(values))
         if high - low <= 2 * len(values) + 1024:
             return values, np.arange(low, high + 1, dtype=values.dtype), low
     codes, uniques = pd.factorize(series)
@@ -160,6 +171,17 @@ def _index(series):
     if np.any(order != np.arange(len(order))):
         codes = np.argsort(order)[codes]
     return codes, np.asarray(uniques)[order], 0
+
+
+def _arrow_strings_all_equal(series):
+    """True when ``series`` is an Arrow-backed string column whose values all equal its first
+    (one vectorised comparison, about a quarter of the cost of hashing the column)."""
+    array = getattr(series.array, "_pa_array", None)
+    if array is None or len(series) == 0 or not str(array.type).startswith(("string", "large_string")):
+        return False
+    import pyarrow.compute as pc
+
+    return bool(pc.all(pc.equal(array, array[0]), skip_nulls=False).as_py())
 
 
 def _dictionary_codes(series):
@@ -210,10 +232,22 @@ def _rows_by_group(group_index, n_groups):
             yield position, order[bounds[position]:bounds[position + 1]]
 
 
+def _bitmap_fits(n_keys, n_draws, n_rows):
+    """Whether a map of (key, draw) cells is small next to the rows (else pandas checks)."""
+    return n_keys * n_draws <= 8 * n_rows + (1 << 20)
+
+
+def _reject_repeats(samples, keys, key, item):
+    """Raise the duplicate-rows error for ``item`` (its rows are known to repeat a draw)."""
+    subset = samples if len(samples) == len(keys) else samples[samples["item"] == item]
+    reject_duplicates(subset, [key, "item", "draw"], "samples")
+    raise AssertionError("a repeated (key, draw) cell was found but pandas found no duplicate rows")
+
+
 def _check_unique_draws(keys, key_offset, draws, draw_offset, n_keys, n_draws, samples, key, item):
     """Raise if a (key, item, draw) repeats. Uses a bitmap of (key, draw) cells when that is
     small (an exact check: no repeats iff as many cells are set as there are rows)."""
-    if n_keys * n_draws <= 8 * len(keys) + (1 << 20):
+    if _bitmap_fits(n_keys, n_draws, len(keys)):
         seen = np.zeros(n_keys * n_draws, dtype=bool)
         shift = key_offset * n_draws + draw_offset
         for start in range(0, len(keys), CHUNK_ROWS):
@@ -223,6 +257,7 @@ def _check_unique_draws(keys, key_offset, draws, draw_offset, n_keys, n_draws, s
             seen[cell] = True
         if int(np.count_nonzero(seen)) == len(keys):
             return
+        _reject_repeats(samples, keys, key, item)
     subset = samples if len(samples) == len(keys) else samples[samples["item"] == item]
     reject_duplicates(subset, [key, "item", "draw"], "samples")
 
@@ -232,7 +267,7 @@ def _raw_levels(values):
     distinct values, else None; row i holds distinct value ``codes[i] - shift``. Integer
     responses in a short range are their own codes (shift = min: no hashing, no copy)."""
     if values.dtype.kind in "iu" or (values.dtype.kind == "f" and _all_integer(values)):
-        low, high = values.min(), values.max()
+        low, high = kernels.min_max(values)
         if high - low < MAX_COUNT_LEVELS:
             codes = values if values.dtype.kind in "iu" else values.astype(np.int64)
             return codes, np.arange(low, high + 1, dtype=float), int(low)
@@ -258,7 +293,9 @@ def _count(keys, key_offset, raw, n_keys):
     """Return an (n_keys, n_values) int64 count matrix from one chunked bincount pass:
     row i counts in cell ``(keys[i] - key_offset, codes[i] - shift)`` of ``raw``'s codes.
     Each chunk counts only over the span of cells it touches (rows sorted by key make
-    that span short)."""
+    that span short). The compiled kernel does it in one pass when enabled."""
+    if kernels.enabled():
+        return kernels.count_cells(keys, key_offset, raw, n_keys)[0]
     codes, distinct, value_shift = raw
     n_values = len(distinct)
     counts = np.zeros(n_keys * n_values, dtype=np.int64)
@@ -274,8 +311,8 @@ def _count(keys, key_offset, raw, n_keys):
 
 
 def _level_counts(counts_raw, raw, scale, item, key_values, key):
-    """Return (counts over the scale's levels for the keys present, their positions);
-    raise naming a value outside the declared levels."""
+    """Return (counts over the scale's levels for the keys present, their positions, their
+    numbers of draws); raise naming a value outside the declared levels."""
     levels = np.asarray(scale.levels)
     if counts_raw is None:
         raise SynthsurveyError(
@@ -292,13 +329,42 @@ def _level_counts(counts_raw, raw, scale, item, key_values, key):
             f"samples: item {item!r} has response(s) {preview(outside)} outside its levels "
             f"{preview(levels.tolist(), 12)}, e.g. at {key}={preview([example])}"
         )
-    counts = np.zeros((counts_raw.shape[0], len(levels)), dtype=np.int64)
-    for position, level in enumerate(levels):
-        match = np.flatnonzero(np.isclose(raw_values, level))
-        if match.size:
-            counts[:, position] = counts_raw[:, match[0]]
-    present = np.flatnonzero(counts.sum(axis=1) > 0)
-    return counts[present], present
+    if len(raw_values) == len(levels) and np.array_equal(raw_values, levels.astype(float)):
+        counts = counts_raw  # the draws' value range is the scale's levels: no copy
+    else:
+        counts = np.zeros((counts_raw.shape[0], len(levels)), dtype=np.int64)
+        for position, level in enumerate(levels):
+            match = np.flatnonzero(np.isclose(raw_values, level))
+            if match.size:
+                counts[:, position] = counts_raw[:, match[0]]
+    totals = kernels.row_totals(counts)
+    if int(np.count_nonzero(totals)) == len(totals):
+        return counts, np.arange(len(totals)), totals
+    present = np.flatnonzero(totals)
+    return counts[present], present, totals[present]
+
+
+def discrete_table(counts, scale, quantiles, names, totals=None):
+    """Return the DataFrame of the features of an (n, C) count matrix over ``scale``'s levels
+    (every row with a draw; ``totals`` its row sums when known): from the compiled kernel
+    as one float block when enabled, else from numpy."""
+    if totals is None:
+        totals = kernels.row_totals(counts)
+    if kernels.enabled():
+        return _kernel_features(counts, totals, scale, quantiles, names)
+    table = _discrete_features(counts, np.asarray(scale.levels), quantiles, names)
+    table[scale.share_names()] = counts / totals[:, None]
+    return table
+
+
+def _kernel_features(counts, totals, scale, quantiles, names):
+    """The discrete features of an (n, C) count matrix from the compiled kernel, as one
+    float block (the column order of ``_order_columns``); returns a DataFrame."""
+    columns = (["llm_mean", "llm_sd", "llm_skew", "llm_kurtosis"] + list(names) + ["llm_iqr"]
+               + scale.share_names() + ["llm_extreme", "llm_mid", "llm_modal", "llm_entropy"])
+    table = pd.DataFrame(kernels.discrete_rows(counts, scale.levels, quantiles), columns=columns, copy=False)
+    table.insert(0, "llm_n_draws", totals)
+    return table
 
 
 def _discrete_features(counts, levels, quantiles, names):

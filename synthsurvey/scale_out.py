@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import SynthsurveyError
-from .features import DEFAULT_QUANTILES, _count, _discrete_features, _index, _order_columns, feature_table
+from .features import DEFAULT_QUANTILES, _count, _index, _order_columns, discrete_table, feature_table
 from .features import quantile_name
 from .scales import resolve_scales
 from .validate import numeric_values
@@ -122,8 +122,7 @@ def _features_from_counts(part, key, resolved, quantiles):
         codes, keys = pd.factorize(group[key], sort=True)
         counts = np.zeros((len(keys), scale.n_levels), dtype=np.int64)
         np.add.at(counts, (codes, group["level"].to_numpy()), group["count"].to_numpy())
-        table = _discrete_features(counts, np.asarray(scale.levels), quantiles, names)
-        table[scale.share_names()] = counts / counts.sum(axis=1, keepdims=True)
+        table = discrete_table(counts, scale, quantiles, names)
         table.insert(0, "item", item)
         table.insert(0, key, np.asarray(keys))
         tables.append(table)

@@ -1,5 +1,7 @@
 """Features against a plain numpy/scipy reference computed person by person."""
 
+import contextlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,6 +9,7 @@ import scipy.stats
 from hypothesis import given, settings, strategies as st, HealthCheck
 
 import synthsurvey as ss
+from synthsurvey import kernels
 from synthsurvey.features import quantile_name
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
@@ -46,6 +49,24 @@ def reference_row(values, levels=None):
     return row
 
 
+@contextlib.contextmanager
+def numpy_path():
+    """Run ``ss.features`` without the compiled kernels."""
+    saved = kernels.ENABLED
+    kernels.ENABLED = False
+    try:
+        yield
+    finally:
+        kernels.ENABLED = saved
+
+
+def both_paths(function):
+    """``function()`` with the compiled kernels and on the numpy path: (kernel, numpy) results."""
+    compiled = function()
+    with numpy_path():
+        return compiled, function()
+
+
 def compare(feats, samples, levels=None):
     expected = pd.DataFrame([
         {"id": person, **reference_row(group["response"].to_numpy(), levels)}
@@ -76,8 +97,8 @@ def ordinal_draws(draw):
 @given(ordinal_draws())
 def test_ordinal_features_match_numpy_scipy_reference(case):
     samples, levels = case
-    feats = ss.features(samples, scales={"q": levels.tolist()})
-    compare(feats, samples, levels)
+    for feats in both_paths(lambda: ss.features(samples, scales={"q": levels.tolist()})):
+        compare(feats, samples, levels)
 
 
 @st.composite
@@ -156,3 +177,56 @@ def test_dictionary_encoded_string_columns_give_the_same_features():
                             "draw": np.tile(np.repeat(np.arange(3), 3), 20), "response": rng.integers(1, 6, 180)})
     encoded = samples.assign(item=pd.arrays.ArrowExtensionArray(pa.array(samples["item"]).dictionary_encode()))
     pd.testing.assert_frame_equal(ss.features(encoded), ss.features(samples), check_dtype=False)
+
+
+def test_compiled_kernels_are_active_in_the_test_environment():
+    # the `fast` extra (numba) is part of `dev`: the kernel path must be the one tested by default
+    assert kernels.enabled()
+
+
+def messy_study(seed):
+    """Shuffled rows, gaps in the ids, three items (one with half-point levels, one continuous)."""
+    rng = np.random.default_rng(seed)
+    ids = rng.choice(np.arange(5, 400, 3), size=60, replace=False)
+    n_draws = rng.integers(1, 30, size=len(ids))
+    person = np.repeat(ids, n_draws)
+    draw = np.concatenate([rng.permutation(200)[:n] for n in n_draws])
+    likert = pd.DataFrame({"id": person, "item": "likert", "draw": draw,
+                           "response": rng.choice([1, 2, 4, 5], size=len(person))})
+    half = likert.assign(item="half", response=rng.choice([0.5, 1.0, 1.5, 2.5], size=len(person)))
+    temp = likert.assign(item="temp", response=rng.normal(size=len(person)))
+    return pd.concat([likert, half, temp], ignore_index=True).sample(frac=1, random_state=seed)
+
+
+@pytest.mark.parametrize("seed, quantiles", [(0, QUANTILES), (1, (0.8, 0.05, 0.5))])
+def test_kernel_and_numpy_paths_agree(seed, quantiles):
+    samples = messy_study(seed)
+    scales = {"likert": [1, 2, 3, 4, 5], "half": [0.5, 1.0, 1.5, 2.0, 2.5]}
+    compiled, plain = both_paths(lambda: ss.features(samples, scales=scales, quantiles=quantiles))
+    pd.testing.assert_frame_equal(compiled, plain, rtol=1e-12, atol=1e-12)
+    assert compiled["llm_p3"].eq(0).loc[compiled["item"] == "likert"].all()
+    if quantiles == QUANTILES:
+        likert = samples[samples["item"] == "likert"]
+        compare(compiled[compiled["item"] == "likert"], likert, np.array(scales["likert"]))
+    # half-point levels are named by position: level 2.0 (never drawn) is llm_p4
+    assert compiled.loc[compiled["item"] == "half", "llm_p4"].eq(0).all()
+
+
+def test_both_paths_reject_a_repeated_draw_naming_it():
+    samples = messy_study(2)
+    for item in ("likert", "temp"):  # discrete (kernel) and continuous items
+        repeated = samples[samples["item"] == item].iloc[[0]]
+        bad = pd.concat([samples, repeated.assign(response=repeated["response"] + 1)], ignore_index=True)
+        row = repeated.iloc[0]
+        message = rf"2 rows that repeat a \(id, item, draw\).*id={row['id']}, item='{item}', draw={row['draw']}"
+        for path in (contextlib.nullcontext(), numpy_path()):
+            with path, pytest.raises(ss.SynthsurveyError, match=message):
+                ss.features(bad)
+
+
+def test_both_paths_reject_a_response_outside_the_declared_levels():
+    samples = messy_study(3)
+    samples = samples[samples["item"] == "likert"]
+    for path in (contextlib.nullcontext(), numpy_path()):
+        with path, pytest.raises(ss.SynthsurveyError, match=r"item 'likert' has response\(s\) 5.0 outside its levels"):
+            ss.features(samples, scales={"likert": [1, 2, 3, 4]})
