@@ -25,7 +25,7 @@ R_FORMULA = "belief ~ llm_mean + llm_sd + llm_p1 + llm_p5 + age + female + facto
 PY_FORMULA = "belief ~ llm_mean + llm_sd + llm_p1 + llm_p5 + age + female + C(educ) + ideology"
 
 
-def python_seconds(study, repeats=2):
+def python_seconds(study, repeats=3):
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
@@ -35,7 +35,7 @@ def python_seconds(study, repeats=2):
     return best, estimate.estimate
 
 
-def r_seconds(n_people, repeats=2):
+def r_seconds(n_people, repeats=3):
     script = textwrap.dedent(f"""
         suppressPackageStartupMessages(library(synthsurvey))
         data <- lapply(synthsurvey:::.call("simulate", {n_people}L, {N_DRAWS}L, {N_PILOT}L, {SEED}L),

@@ -4,22 +4,30 @@ The R package hosts Python through reticulate. reticulate's own data-frame conve
 an integer NA into -2147483648, a logical NA into True and a character NA into "NA", and
 the Debian reticulate (1.28) cannot convert numpy 2 arrays at all; rpy2 inside a
 reticulate-hosted Python crashes when R's garbage collector finalizes a Python object
-while rpy2 has released the GIL. So each column travels as raw bytes of its R storage
-(R ``writeBin``/``readBin`` on one side, ``numpy.frombuffer`` on the other: exact, NA bit
-patterns included) plus its levels, and is rebuilt with its missing values:
+while rpy2 has released the GIL. So columns travel as their R storage, NA bit patterns
+included, plus their levels, and are rebuilt here with their missing values:
+
+* R to Python: each column spec holds the hexadecimal ``address`` of the R vector's data
+  (the package's C helper ``ss_address``; character columns are first coded to integers by
+  ``ss_string_codes``), and the values are copied from there into numpy. R never moves an
+  object, and the R side keeps every such vector referenced until the call returns.
+* Python to R: each column spec holds the bytes of its R storage (``data``, a bytearray
+  that R reads with ``readBin``).
 
 | R                         | pandas                                       |
 |---------------------------|----------------------------------------------|
 | double                    | float64 (NA -> NaN)                          |
-| integer                   | int32 (read in place), or nullable Int32 when it has NA |
+| integer                   | int32, or nullable Int32 when it has NA      |
 | logical                   | bool, or nullable boolean when it has NA     |
 | character                 | dictionary-encoded Arrow string (NA -> null) |
 | factor / ordered factor   | Categorical (ordered kept; NA -> missing)    |
 | Date                      | datetime64 (NA -> NaT)                       |
 
 A frame spec is ``{"names": [...], "nrow": n, "columns": [column spec, ...]}`` and a column
-spec ``{"kind": ..., "data": bytearray, "levels": [...], "ordered": bool}``.
+spec ``{"kind": ..., "address" or "data": ..., "levels": [...], "ordered": bool}``.
 """
+
+import ctypes
 
 import numpy as np
 import pandas as pd
@@ -48,31 +56,48 @@ def _levels(column):
     return [levels] if isinstance(levels, str) else list(levels)
 
 
+def _storage(column, dtype, n_rows):
+    """A copy of a column's R storage as a numpy array of ``dtype``: from the R vector's
+    ``address`` (R to Python) or from the bytes in ``data``."""
+    dtype = np.dtype(dtype)
+    if "address" not in column:
+        return np.frombuffer(column["data"], dtype=dtype, count=n_rows).copy()
+    if n_rows == 0:
+        return np.empty(0, dtype=dtype)
+    memory = (ctypes.c_char * (n_rows * dtype.itemsize)).from_address(int(column["address"], 16))
+    return np.frombuffer(memory, dtype=dtype, count=n_rows).copy()
+
+
 def _column_from_spec(column, n_rows):
     kind = column["kind"]
-    raw = column["data"]  # a bytearray: read in place
     if kind in ("double", "date"):
-        values = np.frombuffer(raw, dtype="<f8", count=n_rows).copy()
+        values = _storage(column, "<f8", n_rows)
         if kind == "date":
             return pd.to_datetime(values, unit="D", origin="unix")
         return values
-    codes = np.frombuffer(raw, dtype="<i4", count=n_rows)  # read in place; R integers are 32-bit
+    codes = _storage(column, "<i4", n_rows)  # R integers, logicals and factor codes are 32-bit
     missing = codes == NA_INTEGER
     if kind == "integer":
         if missing.any():
-            return pd.arrays.IntegerArray(np.where(missing, 0, codes).astype(np.int32), missing)
+            codes[missing] = 0
+            return pd.arrays.IntegerArray(codes, missing)
         return codes
     if kind == "logical":
         values = codes.astype(bool)
         return pd.arrays.BooleanArray(values, missing) if missing.any() else values
     levels = _levels(column)
+    any_missing = bool(missing.any())
+    if any_missing:
+        codes[missing] = 1
+    codes -= 1  # R codes are 1-based
     if kind == "factor":
-        return pd.Categorical.from_codes(np.where(missing, -1, codes - 1), categories=levels,
-                                         ordered=bool(column.get("ordered", False)))
+        if any_missing:
+            codes[missing] = -1
+        return pd.Categorical.from_codes(codes, categories=levels, ordered=bool(column.get("ordered", False)))
     if kind == "character":
         import pyarrow as pa
 
-        indices = pa.array(np.where(missing, 0, codes - 1).astype(np.int32), mask=missing)
+        indices = pa.array(codes, mask=missing) if any_missing else pa.array(codes)
         return pd.arrays.ArrowExtensionArray(pa.DictionaryArray.from_arrays(indices, pa.array(levels, pa.string())))
     raise SynthsurveyError(f"unknown column kind {kind!r}")
 

@@ -1,42 +1,46 @@
 # Conversion: data frames in and out through the bridge, formulas to the Python core's
 # patsy syntax, and the one mapping of tidy column names.
 
-# Data frames travel to and from Python as "frame specs": each column as the raw bytes
-# of its R storage (writeBin/readBin: exact, NA bit patterns included) plus its levels.
-# See synthsurvey/rbridge.py for the pandas side and the type table.
+# Data frames travel to Python as "frame specs": each column as the address of its R
+# storage (the Python side copies the values from there: exact, NA bit patterns included)
+# plus its levels; back from Python as raw bytes read with readBin. See
+# synthsurvey/rbridge.py for the pandas side and the type table.
 
 .encode_column <- function(x, name) {
   if (is.factor(x)) {
-    return(list(kind = "factor", data = writeBin(as.integer(x), raw()), levels = as.list(levels(x)),
-                ordered = is.ordered(x)))
+    return(list(kind = "factor", address = .address(x), levels = as.list(levels(x)), ordered = is.ordered(x)))
   }
-  if (inherits(x, "Date")) return(list(kind = "date", data = writeBin(as.double(unclass(x)), raw())))
-  if (is.logical(x)) return(list(kind = "logical", data = writeBin(as.integer(x), raw())))
-  if (is.integer(x)) return(list(kind = "integer", data = writeBin(x, raw())))
-  if (is.double(x)) return(list(kind = "double", data = writeBin(as.double(x), raw())))
+  if (inherits(x, "Date")) {
+    return(list(kind = "date", address = .address(if (is.double(x)) x else as.double(unclass(x)))))
+  }
+  if (is.logical(x)) return(list(kind = "logical", address = .address(x)))
+  if (is.integer(x)) return(list(kind = "integer", address = .address(x)))
+  if (is.double(x)) return(list(kind = "double", address = .address(x)))
   if (is.character(x)) {
     coded <- .character_codes(x)
-    return(list(kind = "character", data = writeBin(coded$codes, raw()), levels = as.list(coded$levels)))
+    return(list(kind = "character", address = .address(coded$codes), levels = as.list(coded$levels)))
   }
   .abort(sprintf("column '%s' has class %s, which synthsurvey cannot convert", name, class(x)[1]))
 }
 
-# Integer codes (1-based, NA kept) and levels of a character vector. Levels are first looked
-# for in a sample of the values, so a long column with few distinct values (an item column)
-# is hashed once, by match(); values the sample missed are added after.
+# Integer codes (1-based, NA kept) and levels (in order of first appearance) of a character
+# vector, from one pass of pointer comparisons in C (src/bridge.c). The same text in two
+# encodings is two strings to C; such levels are merged here, as match() would.
 .character_codes <- function(x) {
-  n <- length(x)
-  sampled <- unique(x[unique(as.integer(round(seq(1, max(n, 1), length.out = min(n, 65536)))))])
-  levels <- sampled[!is.na(sampled)]
-  codes <- match(x, levels)
-  if (!anyNA(codes)) return(list(codes = codes, levels = levels))
-  unseen <- which(is.na(codes) & !is.na(x))
-  if (length(unseen)) {
-    extra <- unique(x[unseen])
-    codes[unseen] <- match(x[unseen], extra) + length(levels)
-    levels <- c(levels, extra)
+  coded <- .Call(C_ss_string_codes, x)
+  if (anyDuplicated(coded$levels)) {
+    distinct <- unique(coded$levels)
+    coded$codes <- match(coded$levels, distinct)[coded$codes]
+    coded$levels <- distinct
   }
-  list(codes = codes, levels = levels)
+  coded
+}
+
+# The address of a vector's data for the Python side to read during the next .call(); the
+# vector is kept referenced until that call returns (see .call), so it cannot be collected.
+.address <- function(x) {
+  .state$alive <- c(.state$alive, list(x))
+  .Call(C_ss_address, x)
 }
 
 # A data.frame as a frame spec (NULL stays NULL).

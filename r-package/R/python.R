@@ -66,9 +66,11 @@ ss_python <- function() {
 }
 
 # Call a function of synthsurvey.rapi; a SynthsurveyError becomes an R error of class
-# synthsurvey_error with the same message.
+# synthsurvey_error with the same message. Frame specs among the arguments point into R
+# vectors that stay referenced (in .state$alive) until the call returns.
 .call <- function(name, ...) {
   fn <- .function(name)
+  on.exit(.state$alive <- NULL)  # the columns frame specs point to (see .address) are free again
   args <- list(...)  # convert R arguments first: their errors are R errors
   reticulate::py_clear_last_error()
   tryCatch(do.call(fn, args), error = function(error) {

@@ -2,9 +2,10 @@
 #'
 #' R interface to the synthsurvey Python core. The package finds its Python
 #' with \code{\link{ss_python}}; all statistics run in Python, and this package
-#' converts data frames (through rpy2, keeping factors, NA and types) and
-#' formulas, and prints results.
+#' converts data frames (keeping factors, NA and types; see
+#' \code{synthsurvey/rbridge.py}) and formulas, and prints results.
 #'
 #' @keywords internal
 #' @importFrom stats coef confint vcov nobs predict
+#' @useDynLib synthsurvey, .registration = TRUE, .fixes = "C_"
 "_PACKAGE"

@@ -37,10 +37,34 @@ test_that("an integer NA never arrives as -2147483648", {
   expect_false(any(result$frame$x < -1e9, na.rm = TRUE))
 })
 
-test_that("character codes cover values a sample of the column misses", {
-  x <- c(rep("a", 200000), "rare", NA, rep("b", 5))
+test_that("character codes: NA kept, levels in order of first appearance, many levels, encodings merged", {
+  x <- c(rep("a", 200000), "rare", NA, rep("b", 5), NA)
   coded <- synthsurvey:::.character_codes(x)
+  expect_identical(coded$levels, c("a", "rare", "b"))
   expect_identical(coded$levels[coded$codes], x)
-  expect_true(is.na(coded$codes[200002]))
+  expect_true(is.na(coded$codes[200002]) && is.na(coded$codes[200008]))
   expect_identical(synthsurvey:::.character_codes(character())$codes, integer())
+  expect_identical(synthsurvey:::.character_codes(NA_character_)$levels, character())
+  many <- sample(sprintf("level %05d", 1:20000), 60000, replace = TRUE)  # the table grows many times
+  coded <- synthsurvey:::.character_codes(many)
+  expect_identical(coded$levels, unique(many))
+  expect_identical(coded$codes, match(many, unique(many)))
+  deferred <- as.character(1:1000 %% 7)  # an ALTREP (deferred string) vector
+  expect_identical(synthsurvey:::.character_codes(deferred)$codes, match(deferred, unique(deferred)))
+  latin <- iconv("caf\u00e9", "UTF-8", "latin1")
+  utf8 <- enc2utf8("caf\u00e9")
+  expect_false(identical(Encoding(latin), Encoding(utf8)))
+  coded <- synthsurvey:::.character_codes(c(latin, utf8, "x", latin))
+  expect_identical(coded$codes, c(1L, 1L, 2L, 1L))
+  expect_length(coded$levels, 2)
+})
+
+test_that("the bridge reads columns in place: large, empty and non-ASCII frames round-trip", {
+  n <- 300000L
+  big <- data.frame(id = seq_len(n), x = as.double(seq_len(n)) / 7, item = rep(c("q1", "q\u00e9"), n / 2),
+                    stringsAsFactors = FALSE)
+  expect_identical(synthsurvey:::.roundtrip(big)$frame, big)
+  empty <- big[0, ]
+  rownames(empty) <- NULL
+  expect_identical(synthsurvey:::.roundtrip(empty)$frame, empty)
 })
