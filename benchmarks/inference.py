@@ -10,7 +10,12 @@ and estimates the population mean by:
 * ppi-python       ppi-python's ppi_mean_ci (PPI++) fed each respondent's mean LLM answer as
                    the prediction, pilot as labeled and the other 1,800 as unlabeled: what a
                    user of that package does today.
-Prints mean absolute error, mean CI width, width relative to pilot only, and coverage.
+Prints mean absolute error, mean CI width, width relative to pilot only, and coverage, and
+two references for the width: PPI++'s width relative to pilot only is about sqrt(1 - rho^2)
+for predictions correlated rho with the answers, so it prints that figure for the best
+predictions any model could make (each person's expected answer given the latent traits the
+simulation drew, regenerated from the study's seed) and for the default formula's OLS fit
+in-sample on all 2,000 people (the most a linear debiaser of these features can reach).
 Targets (issue 4): PPI++ full error >= 75% below base LLM, width <= 0.6x pilot only,
 coverage 94-96%, width <= 0.85x ppi-python's at equal coverage.
 Usage: python benchmarks/inference.py [replications]
@@ -80,6 +85,24 @@ def main():
           f"(target 0.94-0.96; Monte-Carlo se {mc:.3f})")
     print(f"width vs ppi-python fed the draw mean: {full_row['width'] / peer['width']:.3f}x (target <= 0.85); "
           f"coverage {full_row['coverage']:.3f} vs {peer['coverage']:.3f}")
+    oracle, linear = width_references(study, feats, full)
+    print(f"reference widths vs pilot only, sqrt(1 - rho^2): expected answer given the latent traits {oracle:.3f}; "
+          f"default formula's OLS fit in-sample on all {len(study.covariates):,} people {linear:.3f}")
+
+
+def width_references(study, feats, formula):
+    """sqrt(1 - rho^2) for the simulation's expected answers and for an in-sample OLS fit of
+    ``formula`` on every person's human answer."""
+    from synthsurvey.simulate import simulate_study
+
+    fresh = simulate_study()
+    if not fresh.samples.equals(study.samples.astype(fresh.samples.dtypes)):
+        raise SystemExit("the bundled study is not simulate_study()'s default: regenerate data/")
+    belief = study.humans.query("item == 'belief'").set_index("id")["response"]
+    expected = fresh.expected.set_index("id")["belief"].loc[belief.index]
+    fit = ss.debias(formula, None, study.humans, study.covariates, features=feats)
+    predicted = fit.predict().set_index("id")["prediction"].loc[belief.index]
+    return tuple(np.sqrt(1 - np.corrcoef(values, belief)[0, 1] ** 2) for values in (expected, predicted))
 
 
 if __name__ == "__main__":

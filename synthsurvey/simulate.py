@@ -26,12 +26,15 @@ EDUC_EFFECT = np.array([0.0, -0.2, -0.35, -0.5])  # educ 1..4
 class SimulatedStudy:
     """A simulated study: LLM ``samples`` (id, item, draw, response), the human ``pilot``
     (id, item, response), ``covariates`` (one row per id) and ``holdout`` (the human
-    answers of everybody outside the pilot, for checking predictions)."""
+    answers of everybody outside the pilot, for checking predictions). A freshly simulated
+    study also has ``expected``: each person's expected ``belief`` answer given their latent
+    traits (the best prediction any model could make; not written to files)."""
 
     samples: pd.DataFrame
     pilot: pd.DataFrame
     covariates: pd.DataFrame
     holdout: pd.DataFrame
+    expected: pd.DataFrame = None  # id, belief: E[human answer | the person's latent traits]
 
     @property
     def humans(self):
@@ -44,6 +47,11 @@ def _ordinal(location, rng, scale=0.6):
     """1..5 answers from an ordered logit with the fixed THRESHOLDS."""
     latent = location + rng.logistic(scale=scale, size=np.shape(location))
     return 1 + np.searchsorted(THRESHOLDS, latent)
+
+
+def _expected_ordinal(location, scale):
+    """E[answer] of ``_ordinal``: 1 + sum over thresholds t of P(latent > t)."""
+    return 1 + expit((np.asarray(location)[:, None] - THRESHOLDS[None, :]) / scale).sum(axis=1)
 
 
 def simulate_study(n_people=2000, n_draws=40, n_pilot=250, seed=20261122):
@@ -67,7 +75,8 @@ def simulate_study(n_people=2000, n_draws=40, n_pilot=250, seed=20261122):
     strong = rng.random(n_people) < 0.3
 
     human_location = 0.25 * age_c + 0.3 * female + educ + 0.35 * ideology_c + 0.6 * rural + personal
-    belief = _ordinal(np.where(strong, 3 * human_location, human_location), rng, scale=0.4)
+    belief_location = np.where(strong, 3 * human_location, human_location)
+    belief = _ordinal(belief_location, rng, scale=0.4)
     action = (rng.random(n_people) < expit(-0.3 + 0.9 * (belief - 3) + 0.3 * female)).astype(int)
 
     llm_location = -0.4 + 0.125 * age_c + 0.3 * female + educ + 0.175 * ideology_c + 0.8 * personal
@@ -90,7 +99,8 @@ def simulate_study(n_people=2000, n_draws=40, n_pilot=250, seed=20261122):
     in_pilot = np.isin(answers["id"], rng.choice(ids, n_pilot, replace=False))
     pilot = answers.loc[in_pilot].reset_index(drop=True)
     holdout = answers.loc[~in_pilot].reset_index(drop=True)
-    return SimulatedStudy(samples, pilot, covariates, holdout)
+    expected = pd.DataFrame({"id": ids, "belief": _expected_ordinal(belief_location, 0.4)})
+    return SimulatedStudy(samples, pilot, covariates, holdout, expected)
 
 
 STUDY_FILES = ("samples", "pilot", "covariates", "holdout")

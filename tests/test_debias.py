@@ -214,3 +214,16 @@ def test_with_pilot_equals_a_fit_on_the_smaller_pilot(small):
     assert smaller.nobs == direct.nobs == 70
     np.testing.assert_allclose(smaller.params, direct.params, rtol=1e-12)
     assert smaller.population_mean().estimate == pytest.approx(direct.population_mean().estimate, abs=1e-12)
+
+
+def test_simulated_expected_answers_are_the_conditional_mean():
+    # regress the human answer on the simulation's expected answer: slope 1, intercept 0
+    import statsmodels.api as sm
+
+    study = simulate_study(n_people=20000, n_draws=2, n_pilot=10, seed=11)
+    belief = study.humans.query("item == 'belief'").set_index("id")["response"]
+    expected = study.expected.set_index("id")["belief"].loc[belief.index]
+    fit = sm.OLS(belief.to_numpy(float), sm.add_constant(expected.to_numpy())).fit()
+    (intercept, slope), (se_intercept, se_slope) = fit.params, fit.bse
+    assert abs(slope - 1) < 3 * se_slope and abs(intercept) < 3 * se_intercept
+    assert expected.between(1, 5).all()
