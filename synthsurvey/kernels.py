@@ -99,7 +99,8 @@ def _discrete_rows(counts, levels, wanted, user, i25, i75, middle_low, middle_hi
             c = counts[r, j]
             if c > 0:
                 entropy -= c * np.log2(c) if c >= n_table else c_log2_c[c]
-        entropy = entropy / total + np.log2(total)  # -sum p log2 p with p = c / total
+        # -sum p log2 p with p = c / total, never below 0 by rounding (one level: exactly 0)
+        entropy = max(entropy / total + np.log2(total), 0.0)
         scale = max(abs(m2), 1e-300)
         if m2 <= 1e-24 * max(1.0, scale):
             skew = 0.0

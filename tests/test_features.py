@@ -230,3 +230,11 @@ def test_both_paths_reject_a_response_outside_the_declared_levels():
     for path in (contextlib.nullcontext(), numpy_path()):
         with path, pytest.raises(ss.SynthsurveyError, match=r"item 'likert' has response\(s\) 5.0 outside its levels"):
             ss.features(samples, scales={"likert": [1, 2, 3, 4]})
+
+
+def test_constant_draws_have_zero_spread_on_both_paths():
+    samples = pd.DataFrame({"id": np.repeat([1, 2], [37, 5]), "item": "q", "draw": np.r_[0:37, 0:5],
+                            "response": [4] * 37 + [2] * 5})
+    for feats in both_paths(lambda: ss.features(samples, scales={"q": [1, 2, 3, 4, 5]})):
+        assert (feats[["llm_sd", "llm_skew", "llm_kurtosis", "llm_entropy", "llm_iqr"]] == 0).all().all()
+        assert (feats["llm_modal"] == 1).all()
