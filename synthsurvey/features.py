@@ -99,7 +99,7 @@ def feature_table(samples, key="id", scales=None, quantiles=DEFAULT_QUANTILES, e
                 f"samples column {column!r} has {int(samples[column].isna().sum())} missing value(s)"
             )
     key_index, key_values, key_offset = _index(samples[key])
-    item_index, item_values, item_offset = _index(samples["item"])
+    item_index, item_values, item_offset = _one_string(samples["item"]) or _index(samples["item"])
     item_index = item_index - item_offset if item_offset else item_index
     draw_index, draw_values, draw_offset = _index(samples["draw"])
     n_draw_labels = len(draw_values)
@@ -122,7 +122,7 @@ def feature_table(samples, key="id", scales=None, quantiles=DEFAULT_QUANTILES, e
             counts_raw, repeat = kernels.count_cells(keys, key_offset, raw, n_keys, draws, draw_offset,
                                                      n_draw_labels)
             if repeat:
-                _reject_repeats(samples, keys, key, item)
+                _reject_repeats(samples, keys, key, item, found=True)
         else:
             _check_unique_draws(keys, key_offset, draws, draw_offset, n_keys, n_draw_labels, samples, key, item)
             counts_raw = _count(keys, key_offset, raw, n_keys) if countable else None
@@ -159,8 +159,6 @@ def _index(series):
     dictionary = _dictionary_codes(series)
     if dictionary is not None:
         return dictionary
-    if _arrow_strings_all_equal(series):  # one item as strings: no hashing
-        return np.zeros(len(series), dtype=np.int8), np.asarray(series.iloc[:1], dtype=object), 0
     if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu" and len(series):
         values = series.to_numpy()
         low, high = map(int, kernels.min_max(values))
@@ -173,15 +171,18 @@ def _index(series):
     return codes, np.asarray(uniques)[order], 0
 
 
-def _arrow_strings_all_equal(series):
-    """True when ``series`` is an Arrow-backed string column whose values all equal its first
-    (one vectorised comparison, about a quarter of the cost of hashing the column)."""
+def _one_string(series):
+    """``_index``'s (codes, values, 0) for an Arrow-backed string column whose values all equal
+    its first (one item: one vectorised comparison, about a quarter of the cost of hashing the
+    column), else None."""
     array = getattr(series.array, "_pa_array", None)
     if array is None or len(series) == 0 or not str(array.type).startswith(("string", "large_string")):
-        return False
+        return None
     import pyarrow.compute as pc
 
-    return bool(pc.all(pc.equal(array, array[0]), skip_nulls=False).as_py())
+    if not pc.all(pc.equal(array, array[0]), skip_nulls=False).as_py():
+        return None
+    return np.zeros(len(series), dtype=np.int8), np.asarray(series.iloc[:1], dtype=object), 0
 
 
 def _dictionary_codes(series):
@@ -237,11 +238,13 @@ def _bitmap_fits(n_keys, n_draws, n_rows):
     return n_keys * n_draws <= 8 * n_rows + (1 << 20)
 
 
-def _reject_repeats(samples, keys, key, item):
-    """Raise the duplicate-rows error for ``item`` (its rows are known to repeat a draw)."""
+def _reject_repeats(samples, keys, key, item, found=False):
+    """Raise the duplicate-rows error if ``item``'s rows repeat a (key, item, draw); ``found``
+    says a map of (key, draw) cells has already shown that they do."""
     subset = samples if len(samples) == len(keys) else samples[samples["item"] == item]
     reject_duplicates(subset, [key, "item", "draw"], "samples")
-    raise AssertionError("a repeated (key, draw) cell was found but pandas found no duplicate rows")
+    if found:
+        raise AssertionError("a repeated (key, draw) cell was found but pandas found no duplicate rows")
 
 
 def _check_unique_draws(keys, key_offset, draws, draw_offset, n_keys, n_draws, samples, key, item):
@@ -257,9 +260,8 @@ def _check_unique_draws(keys, key_offset, draws, draw_offset, n_keys, n_draws, s
             seen[cell] = True
         if int(np.count_nonzero(seen)) == len(keys):
             return
-        _reject_repeats(samples, keys, key, item)
-    subset = samples if len(samples) == len(keys) else samples[samples["item"] == item]
-    reject_duplicates(subset, [key, "item", "draw"], "samples")
+        _reject_repeats(samples, keys, key, item, found=True)
+    _reject_repeats(samples, keys, key, item)
 
 
 def _raw_levels(values):

@@ -24,7 +24,8 @@ included, plus their levels, and are rebuilt here with their missing values:
 | Date                      | datetime64 (NA -> NaT)                       |
 
 A frame spec is ``{"names": [...], "nrow": n, "columns": [column spec, ...]}`` and a column
-spec ``{"kind": ..., "address" or "data": ..., "levels": [...], "ordered": bool}``.
+spec ``{"kind": ..., "address": hex (from R) or "data": bytearray (to R), "levels": [...],
+"ordered": bool}``.
 """
 
 import ctypes
@@ -57,11 +58,9 @@ def _levels(column):
 
 
 def _storage(column, dtype, n_rows):
-    """A copy of a column's R storage as a numpy array of ``dtype``: from the R vector's
-    ``address`` (R to Python) or from the bytes in ``data``."""
+    """A copy of a column's R storage, read from the R vector's ``address``, as a numpy array
+    of ``dtype``."""
     dtype = np.dtype(dtype)
-    if "address" not in column:
-        return np.frombuffer(column["data"], dtype=dtype, count=n_rows).copy()
     if n_rows == 0:
         return np.empty(0, dtype=dtype)
     memory = (ctypes.c_char * (n_rows * dtype.itemsize)).from_address(int(column["address"], 16))
