@@ -20,6 +20,15 @@ from scipy.special import expit
 
 THRESHOLDS = np.array([-1.5, -0.5, 0.5, 1.5])
 EDUC_EFFECT = np.array([0.0, -0.2, -0.35, -0.5])  # educ 1..4
+# Latent locations are linear in (centred age, female, ideology - 4, rural, personal trait); educ
+# adds EDUC_EFFECT. Humans hold HUMAN_EFFECTS, LLM twins LLM_EFFECTS plus LLM_SHIFT.
+HUMAN_EFFECTS = np.array([0.25, 0.3, 0.35, 0.6, 1.0])
+LLM_EFFECTS = np.array([0.125, 0.3, 0.175, 0.0, 0.8])
+LLM_SHIFT = -0.4
+PERSONAL_SD = 0.7
+STRONG_SHARE, STRONG_FACTOR = 0.3, 3.0  # strong opinions multiply the location by 3
+HEDGE_RANGE = (0.1, 0.8)  # each twin's share of draws forced to 3 is uniform on this range
+HUMAN_SCALE, LLM_SCALE = 0.4, 0.7  # logistic scales of the ordered logits
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,19 @@ def _expected_ordinal(location, scale):
     return 1 + expit((np.asarray(location)[:, None] - THRESHOLDS[None, :]) / scale).sum(axis=1)
 
 
+def _locations(covariates):
+    """Each person's human and LLM latent location before the personal trait (float arrays)."""
+    age_c = (covariates["age"].to_numpy() - 50) / 15
+    female = covariates["female"].to_numpy()
+    educ = EDUC_EFFECT[covariates["educ"].to_numpy() - 1]
+    ideology_c = covariates["ideology"].to_numpy() - 4
+    rural = covariates["rural"].to_numpy()
+    h, m = HUMAN_EFFECTS, LLM_EFFECTS
+    human = h[0] * age_c + h[1] * female + educ + h[2] * ideology_c + h[3] * rural
+    llm = LLM_SHIFT + m[0] * age_c + m[1] * female + educ + m[2] * ideology_c + m[3] * rural
+    return human, llm
+
+
 def simulate_study(n_people=2000, n_draws=40, n_pilot=250, seed=20261122):
     """Return a SimulatedStudy; the same seed gives the same study on every machine."""
     rng = np.random.default_rng(seed)
@@ -66,23 +88,19 @@ def simulate_study(n_people=2000, n_draws=40, n_pilot=250, seed=20261122):
         "ideology": rng.integers(1, 8, n_people),
         "rural": (rng.random(n_people) < 0.3).astype(int),
     })
-    age_c = (covariates["age"].to_numpy() - 50) / 15
-    female = covariates["female"].to_numpy()
-    educ = EDUC_EFFECT[covariates["educ"].to_numpy() - 1]
-    ideology_c = covariates["ideology"].to_numpy() - 4
-    rural = covariates["rural"].to_numpy()
-    personal = rng.normal(0, 0.7, n_people)
-    strong = rng.random(n_people) < 0.3
+    personal = rng.normal(0, PERSONAL_SD, n_people)
+    strong = rng.random(n_people) < STRONG_SHARE
+    factor = np.where(strong, STRONG_FACTOR, 1.0)
+    human_base, llm_base = _locations(covariates)
 
-    human_location = 0.25 * age_c + 0.3 * female + educ + 0.35 * ideology_c + 0.6 * rural + personal
-    belief_location = np.where(strong, 3 * human_location, human_location)
-    belief = _ordinal(belief_location, rng, scale=0.4)
+    belief_location = factor * (human_base + HUMAN_EFFECTS[-1] * personal)
+    belief = _ordinal(belief_location, rng, scale=HUMAN_SCALE)
+    female = covariates["female"].to_numpy()
     action = (rng.random(n_people) < expit(-0.3 + 0.9 * (belief - 3) + 0.3 * female)).astype(int)
 
-    llm_location = -0.4 + 0.125 * age_c + 0.3 * female + educ + 0.175 * ideology_c + 0.8 * personal
-    hedge_rate = rng.uniform(0.1, 0.8, n_people)
-    location = np.repeat(np.where(strong, 3 * llm_location, llm_location), n_draws)
-    draws = _ordinal(location, rng, scale=0.7)
+    hedge_rate = rng.uniform(*HEDGE_RANGE, n_people)
+    location = np.repeat(factor * (llm_base + LLM_EFFECTS[-1] * personal), n_draws)
+    draws = _ordinal(location, rng, scale=LLM_SCALE)
     draws = np.where(rng.random(draws.size) < np.repeat(hedge_rate, n_draws), 3, draws)
     llm_action = (rng.random(draws.size) < expit(-0.3 + 0.4 * (draws - 3))).astype(int)
 
@@ -99,7 +117,7 @@ def simulate_study(n_people=2000, n_draws=40, n_pilot=250, seed=20261122):
     in_pilot = np.isin(answers["id"], rng.choice(ids, n_pilot, replace=False))
     pilot = answers.loc[in_pilot].reset_index(drop=True)
     holdout = answers.loc[~in_pilot].reset_index(drop=True)
-    expected = pd.DataFrame({"id": ids, "belief": _expected_ordinal(belief_location, 0.4)})
+    expected = pd.DataFrame({"id": ids, "belief": _expected_ordinal(belief_location, HUMAN_SCALE)})
     return SimulatedStudy(samples, pilot, covariates, holdout, expected)
 
 
@@ -123,3 +141,47 @@ def read_study(folder):
 
     folder = Path(folder)
     return SimulatedStudy(*(pd.read_csv(folder / f"{name}.csv.gz") for name in STUDY_FILES))
+
+
+def best_prediction(samples, covariates, item="belief", grid=401):
+    """Each person's E[human ``item`` answer | their LLM draws of it and their covariates] under
+    the simulation's own parameters, in answer units (1-5): the best prediction any model could
+    make from what a study observes. Its correlation rho with the answers bounds every debiaser:
+    no population-mean CI can be narrower than about sqrt(1 - rho^2) times the pilot-only one.
+    Returns a DataFrame with columns id and ``item``, in the order of ``covariates``.
+
+    The personal trait is integrated on ``grid`` points over +-6 sd, the hedge share by
+    Gauss-Legendre with enough nodes to be exact (the likelihood is a polynomial in it)."""
+    from numpy.polynomial.legendre import leggauss
+    from scipy.special import logsumexp, xlogy
+    from scipy.stats import norm
+
+    draws = samples[samples["item"] == item]
+    ids = covariates["id"].to_numpy()
+    person = pd.Index(ids).get_indexer(draws["id"])
+    counts = np.zeros((len(ids), len(THRESHOLDS) + 1))
+    np.add.at(counts, (person, draws["response"].to_numpy() - 1), 1)
+    trait = np.linspace(-6, 6, grid) * PERSONAL_SD
+    log_prior = norm.logpdf(trait, scale=PERSONAL_SD)[:, None] + np.log([1 - STRONG_SHARE, STRONG_SHARE])
+    factor = np.array([1.0, STRONG_FACTOR])
+    nodes, weights = leggauss(int(counts.sum(axis=1).max()) // 2 + 1)
+    low, high = HEDGE_RANGE
+    hedge = low + (high - low) * (nodes + 1) / 2
+    log_hedge_weight = np.log(weights / 2)
+    neutral = np.arange(len(THRESHOLDS) + 1) == 2
+    human_base, llm_base = _locations(covariates)
+    result = np.empty(len(ids))
+    for start in range(0, len(ids), 64):
+        rows = slice(start, start + 64)
+        location = factor * (llm_base[rows, None, None] + LLM_EFFECTS[-1] * trait[None, :, None])
+        above = expit((location[..., None] - THRESHOLDS) / LLM_SCALE)
+        probs = -np.diff(np.concatenate([np.ones_like(above[..., :1]), above, np.zeros_like(above[..., :1])],
+                                        axis=-1), axis=-1)
+        mixed = (1 - hedge)[:, None] * probs[..., None, :] + hedge[:, None] * neutral
+        log_lik = xlogy(counts[rows, None, None, None, :], mixed).sum(axis=-1)
+        log_post = logsumexp(log_lik + log_hedge_weight, axis=-1) + log_prior
+        post = np.exp(log_post - logsumexp(log_post, axis=(1, 2), keepdims=True))
+        answer_location = factor * (human_base[rows, None, None] + HUMAN_EFFECTS[-1] * trait[None, :, None])
+        answer = _expected_ordinal(answer_location.ravel(), HUMAN_SCALE).reshape(answer_location.shape)
+        result[rows] = (post * answer).sum(axis=(1, 2))
+    return pd.DataFrame({"id": ids, item: result})

@@ -227,3 +227,25 @@ def test_simulated_expected_answers_are_the_conditional_mean():
     (intercept, slope), (se_intercept, se_slope) = fit.params, fit.bse
     assert abs(slope - 1) < 3 * se_slope and abs(intercept) < 3 * se_intercept
     assert expected.between(1, 5).all()
+
+
+def test_best_prediction_is_calibrated_and_between_the_latent_and_a_linear_fit():
+    # E[answer | draws, covariates] under the true parameters: regressing the answer on it gives
+    # slope 1 and intercept 0, and its squared error lies between that of the expected answer given
+    # the latent traits (which knows more) and that of the default formula's in-sample OLS fit.
+    import statsmodels.api as sm
+    from synthsurvey.simulate import best_prediction
+
+    study = simulate_study(n_people=6000, n_draws=12, n_pilot=10, seed=13)
+    belief = study.humans.query("item == 'belief'").set_index("id")["response"]
+    best = best_prediction(study.samples, study.covariates).set_index("id")["belief"].loc[belief.index]
+    fit = sm.OLS(belief.to_numpy(float), sm.add_constant(best.to_numpy())).fit()
+    (intercept, slope), (se_intercept, se_slope) = fit.params, fit.bse
+    assert abs(slope - 1) < 3 * se_slope and abs(intercept) < 3 * se_intercept
+    latent = study.expected.set_index("id")["belief"].loc[belief.index]
+    formula = ss.default_formula("belief", [1, 2, 3, 4, 5], ["age", "female", "C(educ)", "ideology", "rural"])
+    linear = ss.debias(formula, study.samples, study.humans, study.covariates)
+    linear = linear.predict().set_index("id")["prediction"].loc[belief.index]
+    mse = {name: float(((belief - values) ** 2).mean()) for name, values in
+           {"latent": latent, "best": best, "linear": linear}.items()}
+    assert mse["latent"] < mse["best"] < mse["linear"], mse
