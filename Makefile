@@ -66,9 +66,11 @@ r-check:
 	  if [ $$status -ne 0 ] || grep -qE "^Status:.*(ERROR|WARNING)" check.log; then \
 	    cat synthsurvey.Rcheck/tests/testthat.Rout.fail 2>/dev/null; exit 1; fi
 
+# every script the README lists under Benchmarks (scale.py writes ~1.5 GB of parquet to /tmp)
 benchmarks: setup
-	$(VENV)/bin/python benchmarks/accuracy.py
-	$(VENV)/bin/python benchmarks/features.py
+	for script in accuracy features inference r_bridge scale; do \
+	  echo "benchmark $$script"; $(VENV)/bin/python benchmarks/$$script.py || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) results synthsurvey.egg-info build .r-install.log
