@@ -470,7 +470,8 @@ def _continuous_features(keys, values, quantiles, names):
         below, above = sorted_values[starts + low], sorted_values[starts + high]
         return below + (position - low) * (above - below)
 
+    values = {q: quantile(q) for q in sorted(set(quantiles) | {0.25, 0.75})}
     for q, name in zip(quantiles, names):
-        table[name] = quantile(q)
-    table["llm_iqr"] = quantile(0.75) - quantile(0.25)
+        table[name] = values[q]
+    table["llm_iqr"] = values[0.75] - values[0.25]
     return sorted_keys[starts], pd.DataFrame(table)
