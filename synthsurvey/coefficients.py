@@ -11,7 +11,9 @@ import numpy as np
 from . import formula as formulas
 from . import ppi
 from .errors import SynthsurveyError
-from .population import PopulationResult, estimate_rows, predictions, design_weights
+from .crossfit import predictions
+from .families import PROBABILITY_FAMILIES
+from .population import PopulationResult, design_weights, estimate_rows, population_part
 from .study import RESPONSE, Exclusions, complete_rows, IS_PILOT
 
 
@@ -46,12 +48,7 @@ def _estimate(kernel, formula, fit, response, predicted, method, design, alpha, 
     w_all, w_pilot = design_weights(fit, weights, pilot_weights)
     w_all = None if w_all is None else w_all[usable]
     w_pilot = None if w_pilot is None else w_pilot[usable][is_pilot]
-    if design == "subsample":
-        rows_all, weights_all = x_all, w_all
-        f_all = f
-    else:
-        rows_all, f_all = x_all[~is_pilot], f[~is_pilot]
-        weights_all = None if w_all is None else w_all[~is_pilot]
+    rows_all, f_all, weights_all = population_part(design, is_pilot, x_all, f, w_all)
     if len(y) <= x_all.shape[1]:
         raise SynthsurveyError(
             f"the pilot has {len(y)} usable answers but {formula!r} has {x_all.shape[1]} coefficients"
@@ -82,7 +79,7 @@ def population_logit(formula, fit, method="ppi++", design="subsample", alpha=0.0
         raise SynthsurveyError(f"population_logit needs a binary item; {fit.item!r} is {fit.scale.describe()}")
     low, high = fit.scale.levels
     response = (fit.frame[RESPONSE].to_numpy(dtype=float) == high).astype(float)
-    if fit.family in ("logit", "ordinal", "mnlogit"):
+    if fit.family in PROBABILITY_FAMILIES:
         predicted = predictions(fit, "probs", cross_fit, folds, seed)[:, 1]
     else:
         predicted = np.clip((predictions(fit, "response", cross_fit, folds, seed) - low) / (high - low), 0, 1)

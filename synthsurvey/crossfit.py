@@ -21,22 +21,26 @@ def fold_assignment(n_pilot, folds, seed):
 
 def fold_models(fit, folds=5, seed=0):
     """(pilot row positions, their fold numbers, the K models): model k is fit on the pilot rows
-    outside fold k."""
-    pilot_rows = np.flatnonzero(fit.is_pilot)
-    fold = fold_assignment(len(pilot_rows), folds, seed)
-    models = []
-    for k in range(folds):
-        train = fit.is_pilot.copy()
-        train[pilot_rows[fold == k]] = False
-        models.append(fit.fit_rows(train))
-    return pilot_rows, fold, models
+    outside fold k. Cached on ``fit`` per (folds, seed), so every estimate made from one fit
+    (means, shares, coefficients, fidelity axes) uses the same K models, fit once."""
+    cache = fit.__dict__.setdefault("_fold_models", {})
+    key = (int(folds), int(seed))
+    if key not in cache:
+        pilot_rows = np.flatnonzero(fit.is_pilot)
+        fold = fold_assignment(len(pilot_rows), folds, seed)
+        models = []
+        for k in range(folds):
+            train = fit.is_pilot.copy()
+            train[pilot_rows[fold == k]] = False
+            models.append(fit.fit_rows(train))
+        cache[key] = (pilot_rows, fold, models)
+    return cache[key]
 
 
-def crossfit_predictions(fit, kind="response", folds=5, seed=0, fold_fits=None):
+def crossfit_predictions(fit, kind="response", folds=5, seed=0):
     """Predictions for every row of ``fit.frame``: an (N,) array for ``kind="response"`` (the
-    expected answer in item units), an (N, C) array of level probabilities for ``"probs"``.
-    fold_fits: the result of ``fold_models(fit, folds, seed)`` when the caller has it already."""
-    pilot_rows, fold, models = fold_fits or fold_models(fit, folds, seed)
+    expected answer in item units), an (N, C) array of level probabilities for ``"probs"``."""
+    pilot_rows, fold, models = fold_models(fit, folds, seed)
     matrix = fit.design_matrix()
     outside = ~fit.is_pilot
     result = None
@@ -55,3 +59,15 @@ def insample_predictions(fit, kind="response"):
     then predicted by a model trained on them, and PPI intervals undercover)."""
     matrix = fit.design_matrix()
     return fit.fitted.mean(matrix) if kind == "response" else fit.fitted.probs(matrix)
+
+
+def predictions(fit, kind="response", cross_fit=True, folds=5, seed=0):
+    """Cross-fitted (or, with ``cross_fit=False``, in-sample) predictions of ``fit`` for its
+    population frame, cached on ``fit``; the array is read-only because it is shared."""
+    cache = fit.__dict__.setdefault("_prediction_cache", {})
+    key = (kind, bool(cross_fit), int(folds), int(seed))
+    if key not in cache:
+        values = crossfit_predictions(fit, kind, folds, seed) if cross_fit else insample_predictions(fit, kind)
+        values.setflags(write=False)
+        cache[key] = values
+    return cache[key]

@@ -14,7 +14,7 @@ import scipy.stats
 
 from . import formula as formulas
 from .errors import SynthsurveyError, preview
-from .families import fit_family, n_parameters
+from .families import PROBABILITY_FAMILIES, fit_family, n_parameters
 from .features import feature_table, DEFAULT_QUANTILES
 from .study import (IS_PILOT, RESPONSE, check_humans, check_levels, complete_rows, item_frame)
 from .validate import require_frame
@@ -279,7 +279,7 @@ class DebiasResults:
             f"Pilot answers fitted: {self.nobs}; population predicted: {self.n_population}",
         ]
         unseen = self.scale.n_levels - len(self.fitted.observed) if self.scale.is_discrete else 0
-        if self.family in ("ordinal", "mnlogit", "logit") and unseen:
+        if self.family in PROBABILITY_FAMILIES and unseen:
             notes.append(f"{unseen} level(s) never answered in the pilot get predicted probability 0")
         for row in self.exclusions.itertuples():
             notes.append(f"Excluded {row.n_rows} row(s) ({row.n_pilot} pilot): {row.reason}")

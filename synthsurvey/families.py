@@ -17,6 +17,7 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversion
 from .errors import SynthsurveyError
 
 FAMILIES = ("ols", "ordinal", "logit", "mnlogit", "quantreg")
+PROBABILITY_FAMILIES = ("ordinal", "logit", "mnlogit")  # those that predict level probabilities
 LINKS = {"logit": "logit", "probit": "probit"}
 
 

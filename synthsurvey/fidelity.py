@@ -24,14 +24,14 @@ import scipy.stats
 import statsmodels.api as sm
 
 from . import metrics, ppi
-from .crossfit import crossfit_predictions
+from .crossfit import predictions as cached_predictions
 from .errors import SynthsurveyError
+from .families import PROBABILITY_FAMILIES
 from .formula import item_lhs, parse as parse_formula
 from .population import population_shares
 from .recovery import recover
 
 METHODS = ("base LLM", "scalar", "debiased")
-DISCRETE_FAMILIES = ("ordinal", "logit", "mnlogit")
 
 
 @dataclass
@@ -132,7 +132,7 @@ def _continuous_marginal(fit, fits, answers, folds, seed, n_splits):
     rng = np.random.default_rng(seed)
     values = {"base LLM": fit.frame["llm_mean"].to_numpy(dtype=float)}
     for method, method_fit in fits.items():
-        values[method] = crossfit_predictions(method_fit, folds=folds, seed=seed)
+        values[method] = cached_predictions(method_fit, "response", True, folds, seed)
     floor_w1, floor_ks = [], []
     for _ in range(n_splits):
         order = rng.permutation(len(answers))
@@ -160,9 +160,9 @@ def individual_axis(fit, fits, folds=5, seed=0):
     if levels is not None:
         probabilities["base LLM"] = fit.frame.loc[fit.is_pilot, fit.scale.share_names()].to_numpy(dtype=float)
     for method, method_fit in fits.items():
-        predictions[method] = crossfit_predictions(method_fit, folds=folds, seed=seed)[fit.is_pilot]
-        if levels is not None and method_fit.family in DISCRETE_FAMILIES:
-            probabilities[method] = crossfit_predictions(method_fit, "probs", folds, seed)[fit.is_pilot]
+        predictions[method] = cached_predictions(method_fit, "response", True, folds, seed)[fit.is_pilot]
+        if levels is not None and method_fit.family in PROBABILITY_FAMILIES:
+            probabilities[method] = cached_predictions(method_fit, "probs", True, folds, seed)[fit.is_pilot]
     rows = []
     for method, predicted in predictions.items():
         row = {"item": fit.item, "method": method, "n": len(answers),
@@ -188,8 +188,8 @@ def subgroup_axis(fit, fits, by, folds=5, seed=0):
     indicators = np.isclose(fit.frame["response"].to_numpy(dtype=float)[:, None], levels[None, :]).astype(float)
     predictions = {}
     for method, method_fit in fits.items():
-        predictions[method] = (crossfit_predictions(method_fit, "probs", folds, seed)
-                               if method_fit.family in DISCRETE_FAMILIES else shares)
+        predictions[method] = (cached_predictions(method_fit, "probs", True, folds, seed)
+                               if method_fit.family in PROBABILITY_FAMILIES else shares)
     rows = []
     for column in by:
         if column not in fit.frame.columns:
@@ -242,8 +242,8 @@ def coherence_axis(belief_fit, action_fit, alpha=0.05, folds=5, seed=0):
             draws[draws["item"] == action_fit.item], on=[key, "draw"], suffixes=("_belief", "_action"))
         rows.append(_coherence_row("raw LLM (same draw)", pairs["response_belief"],
                                    (pairs["response_action"] == high) * 1.0, binary=True, groups=pairs[key]))
-    belief_pred = crossfit_predictions(belief_fit, folds=folds, seed=seed)
-    action_pred = crossfit_predictions(action_fit, folds=folds, seed=seed)
+    belief_pred = cached_predictions(belief_fit, "response", True, folds, seed)
+    action_pred = cached_predictions(action_fit, "response", True, folds, seed)
     predicted = belief_fit.frame[["id"]].assign(belief=belief_pred).merge(
         action_fit.frame[["id"]].assign(action=np.clip((action_pred - low) / (high - low), 0, 1)), on="id")
     rows.append(_coherence_row("debiased", predicted["belief"], predicted["action"], binary=False))

@@ -69,7 +69,7 @@ def plan_pilot(half_width_target, fit=None, rho=None, sd=None, n_population=None
     if half_width_target <= 0:
         raise SynthsurveyError(f"half_width_target must be positive, got {half_width_target!r}")
     if fit is not None:
-        from .population import predictions
+        from .crossfit import predictions
 
         predicted = predictions(fit, "response", True, folds, seed)[fit.is_pilot]
         answers = fit.frame.loc[fit.is_pilot, "response"].to_numpy(dtype=float)

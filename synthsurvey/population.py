@@ -14,7 +14,8 @@ import pandas as pd
 import scipy.stats
 
 from . import ppi
-from .crossfit import crossfit_predictions, insample_predictions
+from .crossfit import predictions
+from .families import PROBABILITY_FAMILIES
 from .errors import SynthsurveyError, preview
 from .study import RESPONSE
 
@@ -84,16 +85,6 @@ class Inputs:
     weights_pilot: np.ndarray
 
 
-def predictions(fit, kind, cross_fit, folds, seed):
-    """Cached (cross-fitted or in-sample) predictions of ``fit`` for its population frame."""
-    key = (kind, cross_fit, folds, seed)
-    cache = fit.__dict__.setdefault("_prediction_cache", {})
-    if key not in cache:
-        cache[key] = (crossfit_predictions(fit, kind, folds, seed) if cross_fit
-                      else insample_predictions(fit, kind))
-    return cache[key]
-
-
 def design_weights(fit, weights, pilot_weights):
     """(population weights, pilot weights) as arrays over the frame's rows; column names of
     the frame or arrays. Pilot weights default to the population weights of the pilot rows."""
@@ -121,25 +112,33 @@ def design_weights(fit, weights, pilot_weights):
     return population, pilot
 
 
-def _inputs(fit, kind, cross_fit, folds, seed, weights, pilot_weights, rows=None):
-    rows = np.ones(fit.n_population, dtype=bool) if rows is None else rows
+def _inputs(fit, kind, cross_fit, folds, seed, weights, pilot_weights):
     population_weights, pilot_weights = design_weights(fit, weights, pilot_weights)
-    is_pilot = fit.is_pilot[rows]
-    values = predictions(fit, kind, cross_fit, folds, seed)[rows]
-    answers = fit.frame[RESPONSE].to_numpy(dtype=float)[rows][is_pilot]
     return Inputs(
-        is_pilot, answers, values,
-        None if population_weights is None else population_weights[rows],
-        None if pilot_weights is None else pilot_weights[rows][is_pilot],
+        fit.is_pilot, fit.frame[RESPONSE].to_numpy(dtype=float)[fit.is_pilot],
+        predictions(fit, kind, cross_fit, folds, seed), population_weights,
+        None if pilot_weights is None else pilot_weights[fit.is_pilot],
     )
 
 
-def _all_rows(inputs, design):
-    """Predictions and weights of the population (subsample) or of the unlabeled rows."""
+def _restricted(inputs, rows):
+    """The Inputs of the people in ``rows`` (a boolean mask over the frame)."""
+    pilot_rows = rows[inputs.is_pilot]
+    return Inputs(
+        inputs.is_pilot[rows], inputs.answers[pilot_rows], inputs.predictions[rows],
+        None if inputs.weights_all is None else inputs.weights_all[rows],
+        None if inputs.weights_pilot is None else inputs.weights_pilot[pilot_rows],
+    )
+
+
+def population_part(design, is_pilot, *arrays):
+    """``arrays`` (over the frame's rows; None stays None) restricted to the rows an estimator's
+    population side uses: everybody (subsample design) or the people outside the pilot
+    (independent design). Returns a tuple."""
     if design == "subsample":
-        return inputs.predictions, inputs.weights_all
-    rest = ~inputs.is_pilot
-    return inputs.predictions[rest], None if inputs.weights_all is None else inputs.weights_all[rest]
+        return arrays
+    rest = ~is_pilot
+    return tuple(None if values is None else values[rest] for values in arrays)
 
 
 def population_mean(fit, by=None, method="ppi++", design="subsample", alpha=0.05, cross_fit=True,
@@ -156,9 +155,9 @@ def population_mean(fit, by=None, method="ppi++", design="subsample", alpha=0.05
     notes, rows = [], []
     if groups.isna().any():
         notes.append(f"{int(groups.isna().sum())} people with missing {by!r} are in no group")
+    everybody = _inputs(fit, "response", cross_fit, folds, seed, weights, pilot_weights)
     for level in sorted(groups.dropna().unique().tolist()):
-        mask = (groups == level).to_numpy()
-        inputs = _inputs(fit, "response", cross_fit, folds, seed, weights, pilot_weights, rows=mask)
+        inputs = _restricted(everybody, (groups == level).to_numpy())
         if inputs.is_pilot.sum() < 2:
             notes.append(f"group {by}={level!r} has {int(inputs.is_pilot.sum())} pilot answer(s): no estimate")
             continue
@@ -168,7 +167,7 @@ def population_mean(fit, by=None, method="ppi++", design="subsample", alpha=0.05
 
 
 def _mean_rows(inputs, term, method, design, alpha, finite_population):
-    f_all, w_all = _all_rows(inputs, design)
+    f_all, w_all = population_part(design, inputs.is_pilot, inputs.predictions, inputs.weights_all)
     result = ppi.mean(inputs.answers, inputs.predictions[inputs.is_pilot], f_all, method, design,
                       inputs.weights_pilot, w_all, finite_population)
     return estimate_rows([term], result, alpha, len(inputs.answers), len(f_all), method, design)
@@ -183,7 +182,7 @@ def population_shares(fit, method="ppi++", design="subsample", alpha=0.05, cross
         raise SynthsurveyError(f"shares need a discrete item; {fit.item!r} is {fit.scale.describe()}")
     levels = np.asarray(fit.scale.levels)
     notes = []
-    if fit.family in ("ordinal", "logit", "mnlogit"):
+    if fit.family in PROBABILITY_FAMILIES:
         inputs = _inputs(fit, "probs", cross_fit, folds, seed, weights, pilot_weights)
     else:
         base = fit.frame[fit.scale.share_names()].to_numpy(dtype=float)
@@ -191,7 +190,7 @@ def population_shares(fit, method="ppi++", design="subsample", alpha=0.05, cross
         inputs = Inputs(inputs.is_pilot, inputs.answers, base, inputs.weights_all, inputs.weights_pilot)
         notes.append(f"family {fit.family!r} has no level probabilities: predictions are the LLM draw shares")
     indicators = np.isclose(inputs.answers[:, None], levels[None, :]).astype(float)
-    f_all, w_all = _all_rows(inputs, design)
+    f_all, w_all = population_part(design, inputs.is_pilot, inputs.predictions, inputs.weights_all)
     result = ppi.mean(indicators, inputs.predictions[inputs.is_pilot], f_all, method, design,
                       inputs.weights_pilot, w_all, finite_population)
     terms = [f"share[{level:g}]" for level in levels]
@@ -208,7 +207,7 @@ def population_quantile(fit, q=0.5, method="ppi++", design="subsample", alpha=0.
     The interval is a set of grid values, so ``std_error`` is NaN."""
     if not 0 < q < 1:
         raise SynthsurveyError(f"q must lie strictly between 0 and 1, got {q!r}")
-    discrete_probs = fit.family in ("ordinal", "logit", "mnlogit")
+    discrete_probs = fit.family in PROBABILITY_FAMILIES
     kind = "probs" if discrete_probs else "response"
     inputs = _inputs(fit, kind, cross_fit, folds, seed, weights, pilot_weights)
     if fit.scale.is_discrete:
@@ -220,8 +219,7 @@ def population_quantile(fit, q=0.5, method="ppi++", design="subsample", alpha=0.
         cdf = np.cumsum(inputs.predictions, axis=1)
     else:
         cdf = (inputs.predictions[:, None] <= grid[None, :]).astype(float)
-    cdf_all, w_all = (cdf, inputs.weights_all) if design == "subsample" else \
-        (cdf[~inputs.is_pilot], None if inputs.weights_all is None else inputs.weights_all[~inputs.is_pilot])
+    cdf_all, w_all = population_part(design, inputs.is_pilot, cdf, inputs.weights_all)
     result = ppi.quantile(q, inputs.answers, cdf[inputs.is_pilot], cdf_all, grid, method, design, alpha,
                           inputs.weights_pilot, w_all, finite_population)
     n = len(inputs.answers)

@@ -197,9 +197,8 @@ class DistributedFit:
         from .population import PopulationResult, estimate_rows
 
         fit = self.pilot_fit  # every row is a pilot row
-        fold_fits = fold_models(fit, folds, seed)
-        models = fold_fits[2]
-        pilot_predictions = crossfit_predictions(fit, folds=folds, seed=seed, fold_fits=fold_fits)
+        models = fold_models(fit, folds, seed)[2]
+        pilot_predictions = crossfit_predictions(fit, folds=folds, seed=seed)  # the same models, cached
         payload = self._payload(models=models)
         meta = pd.DataFrame({"total": pd.Series(dtype=float), "count": pd.Series(dtype="int64")})
         sums = self.features.map_partitions(_sum_partition, payload, meta=meta).sum().compute()
