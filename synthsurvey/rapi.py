@@ -106,8 +106,7 @@ def load_simulated():
     """The bundled simulated study's four tables."""
     from .datasets import load_simulated as load
 
-    study = load()
-    return {name: frame_to_spec(getattr(study, name)) for name in ("samples", "pilot", "covariates", "holdout")}
+    return _study_specs(load())
 
 
 def roundtrip(spec):
@@ -122,8 +121,14 @@ def simulate(n_people, n_draws, n_pilot, seed):
     """A seeded simulated study (see ``simulate.simulate_study``), as frame specs."""
     from .simulate import simulate_study
 
-    study = simulate_study(int(n_people), int(n_draws), int(n_pilot), int(seed))
-    return {name: frame_to_spec(getattr(study, name)) for name in ("samples", "pilot", "covariates", "holdout")}
+    return _study_specs(simulate_study(int(n_people), int(n_draws), int(n_pilot), int(seed)))
+
+
+def _study_specs(study):
+    """A SimulatedStudy's tables (those ``write_study`` writes) as frame specs by name."""
+    from .simulate import STUDY_FILES
+
+    return {name: frame_to_spec(getattr(study, name)) for name in STUDY_FILES}
 
 
 def recover(formula, fit, family, alpha):
