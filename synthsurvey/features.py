@@ -86,6 +86,8 @@ def feature_table(samples, key="id", scales=None, quantiles=DEFAULT_QUANTILES, e
     that scale inference must cover, so a level the LLM never drew is still a level.
     """
     require_columns(samples, [key, "item", "draw", "response"], "samples")
+    if len(samples) == 0:
+        raise SynthsurveyError("samples has no rows: there are no LLM draws to summarise")
     quantiles = tuple(float(q) for q in quantiles)
     names = [quantile_name(q) for q in quantiles]
     if len(set(names)) != len(names):

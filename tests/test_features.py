@@ -238,3 +238,10 @@ def test_constant_draws_have_zero_spread_on_both_paths():
     for feats in both_paths(lambda: ss.features(samples, scales={"q": [1, 2, 3, 4, 5]})):
         assert (feats[["llm_sd", "llm_skew", "llm_kurtosis", "llm_entropy", "llm_iqr"]] == 0).all().all()
         assert (feats["llm_modal"] == 1).all()
+
+
+def test_empty_samples_get_a_clear_error():
+    empty = pd.DataFrame({"id": pd.Series([], dtype=int), "item": pd.Series([], dtype=object),
+                          "draw": pd.Series([], dtype=int), "response": pd.Series([], dtype=float)})
+    with pytest.raises(ss.SynthsurveyError, match="samples has no rows"):
+        ss.features(empty)
