@@ -16,6 +16,7 @@ import pandas as pd
 import scipy.optimize
 
 from .errors import SynthsurveyError
+from .metrics import opinion_alignment
 from .validate import require_columns
 
 CELL_COLUMNS = ["item", "group", "level", "human_prob", "llm_prob"]
@@ -56,14 +57,11 @@ def _split(cells):
     require_columns(cells, CELL_COLUMNS, "cells")
     out = {}
     for (item, group), rows in cells.sort_values("level").groupby(["item", "group"], sort=False):
+        if len(rows) < 2:
+            raise SynthsurveyError(f"cell (item={item!r}, group={group!r}) has {len(rows)} level: opinion "
+                                   "alignment needs at least 2 (drop the cells of one-level items)")
         out[(item, group)] = (rows["human_prob"].to_numpy(dtype=float), rows["llm_prob"].to_numpy(dtype=float))
     return out
-
-
-def alignment(human, other):
-    """Opinion alignment 1 - W1/(C-1) of two pmfs on C ordered levels (1 is identical)."""
-    gap = np.abs(np.cumsum(human) - np.cumsum(other))[:-1].sum()
-    return 1.0 - gap / (len(human) - 1)
 
 
 @dataclass(frozen=True)
@@ -86,8 +84,8 @@ class GroupCalibration:
             if (item, group) in self.labeled:
                 continue
             rows.append({"item": item, "group": group, "n_levels": len(human),
-                         "alignment_before": alignment(human, llm),
-                         "alignment_after": alignment(human, self.transform(llm))})
+                         "alignment_before": opinion_alignment(human, llm),
+                         "alignment_after": opinion_alignment(human, self.transform(llm))})
         return pd.DataFrame(rows)
 
 
@@ -104,7 +102,7 @@ def calibrate_groups(cells, labeled):
 
     def loss(log_tau):
         candidate = GroupCalibration(float(np.exp(log_tau)), labeled)
-        return np.mean([1 - alignment(split[cell][0], candidate.transform(split[cell][1])) for cell in labeled])
+        return np.mean([1 - opinion_alignment(split[cell][0], candidate.transform(split[cell][1])) for cell in labeled])
 
     result = scipy.optimize.minimize_scalar(loss, bounds=(np.log(0.05), np.log(5)), method="bounded")
     return GroupCalibration(float(np.exp(result.x)), labeled)

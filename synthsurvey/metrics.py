@@ -89,8 +89,14 @@ def wasserstein(p, q, levels=None):
 
 
 def opinion_alignment(p, q):
-    """1 - W1/(C-1) with levels 1..C (Santurkar et al. 2023): 1 is identical, 0 maximally apart."""
-    return 1.0 - wasserstein(p, q) / (len(p) - 1)
+    """1 - W1/(C-1) with levels 1..C (Santurkar et al. 2023): 1 is identical, 0 maximally apart.
+    Undefined for fewer than 2 levels, which raises."""
+    if len(p) < 2:
+        raise SynthsurveyError(f"opinion alignment needs pmfs on at least 2 levels, got {len(p)}")
+    p, q = _pmfs(p, q)
+    # W1 on levels 1..C is the summed gap of the cumulative pmfs (the cheap form: group
+    # calibration evaluates this inside an optimiser)
+    return 1.0 - float(np.abs(np.cumsum(p) - np.cumsum(q))[:-1].sum()) / (len(p) - 1)
 
 
 def total_variation(p, q):

@@ -9,7 +9,7 @@ import pytest
 
 import synthsurvey as ss
 from synthsurvey import metrics
-from synthsurvey.groups import GroupCalibration, alignment, alignment_curve, calibrate_groups, group_cells
+from synthsurvey.groups import GroupCalibration, alignment_curve, calibrate_groups, group_cells
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "distalign_benchmark"
 
@@ -32,9 +32,13 @@ def test_cells_are_pmfs(smartvote_cells):
     np.testing.assert_allclose(one["human_prob"], expected.to_numpy())
 
 
-def test_alignment_is_one_minus_scaled_w1():
-    p, q = np.array([0.2, 0.3, 0.5]), np.array([0.5, 0.3, 0.2])
-    assert alignment(p, q) == pytest.approx(metrics.opinion_alignment(p, q))
+def test_a_one_level_cell_is_refused_naming_it(smartvote_cells):
+    # alignment is 0/0 on one level: such a cell must not turn into a NaN that means skip silently
+    one = pd.DataFrame([{"item": "q1", "group": "g1", "level": 1, "human_prob": 1.0, "llm_prob": 1.0}])
+    with pytest.raises(ss.SynthsurveyError, match=r"item='q1', group='g1'.* 1 level"):
+        calibrate_groups(pd.concat([smartvote_cells, one]), [("q1", "g1")])
+    with pytest.raises(ss.SynthsurveyError, match="at least 2 levels"):
+        metrics.opinion_alignment([1.0], [1.0])
 
 
 def test_calibration_flattens_overconfident_llm_and_helps_on_held_out_cells(smartvote_cells):
@@ -62,7 +66,12 @@ def test_distributional_alignment_benchmark_cells():
     chosen = table[(table["model"] == "gpt-4") & (table["method"] == "sequence") & (table["steering"] == "persona")]
     cells = chosen.rename(columns={"qid": "item", "letter": "level"})[["item", "group", "level", "human_prob", "llm_prob"]]
     sums = cells.groupby(["item", "group"])[["human_prob", "llm_prob"]].sum()
-    cells = cells.set_index(["item", "group"]).loc[sums[(sums - 1).abs().max(axis=1) < 1e-6].index].reset_index()
+    n_levels = cells.groupby(["item", "group"]).size()
+    keep = sums.index[((sums - 1).abs().max(axis=1) < 1e-6) & (n_levels.loc[sums.index] >= 2)]
+    cells = cells.set_index(["item", "group"]).loc[keep].reset_index()
+    # the file's probabilities are rounded to 6 decimals: rescale each kept pmf to sum to 1
+    for column in ("human_prob", "llm_prob"):
+        cells[column] /= cells.groupby(["item", "group"])[column].transform("sum")
     curve = alignment_curve(cells, sizes=(10,), replications=3, seed=0)
     assert 0.5 < curve["alignment_before"].iloc[0] < 1
     assert np.isfinite(curve["alignment_after"].iloc[0])
