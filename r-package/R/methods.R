@@ -1,7 +1,13 @@
 # S3 methods: printing and accessors, all derived from the core's tidy tables.
 
 # The conf.low/conf.high columns of a tidy table as R's confint matrix ("2.5 %", "97.5 %").
-.interval_matrix <- function(table, labels, alpha, parm) {
+# A level other than the one the intervals were computed with (1 - alpha) is an error, not
+# silently ignored.
+.interval_matrix <- function(table, labels, alpha, parm, level = NULL) {
+  if (!is.null(level) && abs(level - (1 - alpha)) > 1e-9) {
+    .abort(sprintf("level = %g, but these intervals were computed at %g; estimate again with alpha = %g",
+                   level, 1 - alpha, 1 - level))
+  }
   result <- cbind(table$conf.low, table$conf.high)
   probs <- c(alpha / 2, 1 - alpha / 2)
   dimnames(result) <- list(labels, sprintf("%s %%", format(100 * probs, trim = TRUE, digits = 3)))
@@ -142,7 +148,8 @@ print.summary.ss_debias <- function(x, digits = max(3L, getOption("digits") - 3L
 #'
 #' @param object,x An \code{ss_population} object.
 #' @param parm Rows to keep; all by default.
-#' @param level Ignored: the level is fixed when the estimate is made (its \code{alpha}).
+#' @param level \code{NULL} or the level the intervals were computed with (1 - \code{alpha}); the
+#'   level is fixed when the estimate is made, and any other is an error.
 #' @param row.names,optional Ignored (for the generic).
 #' @param ... Ignored.
 #' @name ss_population-methods
@@ -155,7 +162,7 @@ coef.ss_population <- function(object, ...) stats::setNames(object$table$estimat
 #' @rdname ss_population-methods
 #' @export
 confint.ss_population <- function(object, parm, level = NULL, ...) {
-  .interval_matrix(object$table, .population_labels(object), object$alpha, parm)
+  .interval_matrix(object$table, .population_labels(object), object$alpha, parm, level)
 }
 
 #' @rdname ss_population-methods
@@ -206,7 +213,8 @@ as.data.frame.ss_pilot_plan <- function(x, row.names = NULL, optional = FALSE, .
 #'
 #' @param object,x An \code{ss_recovery} object (or its summary).
 #' @param parm Rows to keep; all by default.
-#' @param level Ignored: the level is fixed when the estimate is made.
+#' @param level \code{NULL} or the level the intervals were computed with (1 - \code{alpha}); the
+#'   level is fixed when the estimate is made, and any other is an error.
 #' @param row.names,optional Ignored (for the generic).
 #' @param ... Ignored.
 #' @name ss_recovery-methods
@@ -219,7 +227,7 @@ coef.ss_recovery <- function(object, ...) stats::setNames(object$table$estimate,
 #' @rdname ss_recovery-methods
 #' @export
 confint.ss_recovery <- function(object, parm, level = NULL, ...) {
-  .interval_matrix(object$table, .recovery_labels(object), object$alpha, parm)
+  .interval_matrix(object$table, .recovery_labels(object), object$alpha, parm, level)
 }
 
 #' @rdname ss_recovery-methods

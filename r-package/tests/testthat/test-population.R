@@ -6,6 +6,11 @@ test_that("population means, subgroups, shares and quantiles", {
   expect_s3_class(est, "ss_population")
   expect_true(est$table$conf.low < est$table$estimate && est$table$estimate < est$table$conf.high)
   expect_equal(colnames(confint(est)), c("2.5 %", "97.5 %"))
+  expect_equal(confint(est, level = 0.95), confint(est))
+  expect_error(confint(est, level = 0.9), "computed at 0.95; estimate again with alpha = 0.1",
+               class = "synthsurvey_error")
+  est90 <- ss_population_mean(fit, alpha = 0.1)
+  expect_equal(colnames(confint(est90, level = 0.9)), c("5 %", "95 %"))
   classical <- ss_population_mean(fit, method = "classical")
   pilot_answers <- small_pilot$response[small_pilot$item == "belief"]
   expect_equal(unname(coef(classical)), mean(pilot_answers))
