@@ -14,7 +14,7 @@ from .errors import SynthsurveyError
 from .crossfit import predictions
 from .families import PROBABILITY_FAMILIES
 from .population import PopulationResult, design_weights, estimate_rows, population_part
-from .study import RESPONSE, Exclusions, complete_rows, IS_PILOT
+from .study import RESPONSE, Exclusions, complete_rows, exclusion_notes, IS_PILOT
 
 
 def analyst_design(formula, fit):
@@ -56,8 +56,7 @@ def _estimate(kernel, formula, fit, response, predicted, method, design, alpha, 
     result = kernel(x_all[is_pilot], y, f[is_pilot], rows_all, f_all, method, design, w_pilot, weights_all,
                     finite_population)
     rows = estimate_rows(list(matrix.columns), result, alpha, len(y), len(f_all), method, design)
-    notes = [f"excluded {r.n_rows} row(s) ({r.n_pilot} pilot): {r.reason}" for r in exclusions.itertuples()]
-    return PopulationResult(rows, alpha, notes)
+    return PopulationResult(rows, alpha, exclusion_notes(exclusions))
 
 
 def population_ols(formula, fit, method="ppi++", design="subsample", alpha=0.05, cross_fit=True, folds=5,

@@ -16,7 +16,8 @@ from . import formula as formulas
 from .errors import SynthsurveyError, preview
 from .families import PROBABILITY_FAMILIES, fit_family, n_parameters
 from .features import feature_table, DEFAULT_QUANTILES
-from .study import (IS_PILOT, RESPONSE, check_humans, check_levels, complete_rows, item_frame)
+from .study import (IS_PILOT, RESPONSE, check_humans, check_levels, complete_rows, exclusion_notes,
+                    item_frame)
 from .validate import require_frame
 
 METHODS = ("debiased", "base", "scalar", "pilot")
@@ -281,8 +282,7 @@ class DebiasResults:
         unseen = self.scale.n_levels - len(self.fitted.observed) if self.scale.is_discrete else 0
         if self.family in PROBABILITY_FAMILIES and unseen:
             notes.append(f"{unseen} level(s) never answered in the pilot get predicted probability 0")
-        for row in self.exclusions.itertuples():
-            notes.append(f"Excluded {row.n_rows} row(s) ({row.n_pilot} pilot): {row.reason}")
+        notes.extend(exclusion_notes(self.exclusions))
         summary.add_extra_txt(notes)
         return summary
 

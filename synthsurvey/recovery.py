@@ -18,6 +18,7 @@ import statsmodels.api as sm
 
 from .coefficients import analyst_design, population_logit, population_ols
 from .errors import SynthsurveyError
+from .study import exclusion_notes
 
 SOURCES = ("human pilot", "LLM one draw", "LLM draw mean", "debiased (naive)", "PPI++")
 FAMILIES = ("ols", "logit")
@@ -112,7 +113,7 @@ def recover(formula, fit, family="ols", alpha=0.05, folds=5, seed=0):
     source in ``SOURCES``; family ``"ols"`` or ``"logit"`` (binary items). Returns a RecoveryResult."""
     if family not in FAMILIES:
         raise SynthsurveyError(f"family {family!r} is not one of {FAMILIES}")
-    matrix, usable, _ = analyst_design(formula, fit)
+    matrix, usable, exclusions = analyst_design(formula, fit)
     x = matrix.to_numpy(dtype=float)
     binary = fit.scale.n_levels == 2
     if family == "logit" and not binary:
@@ -124,7 +125,7 @@ def recover(formula, fit, family="ols", alpha=0.05, folds=5, seed=0):
 
     estimator = population_ols if family == "ols" else population_logit
     options = dict(alpha=alpha, folds=folds, seed=seed)
-    tables, notes = [], []
+    tables, notes = [], exclusion_notes(exclusions)
     for source, method in (("human pilot", "classical"), ("PPI++", "ppi++")):
         table = estimator(formula, fit, method=method, **options).table()
         tables.append(table[["term", "estimate", "std_error"]].assign(source=source))

@@ -33,6 +33,11 @@ class Exclusions:
         return pd.DataFrame(self.rows, columns=["reason", "n_rows", "n_pilot"])
 
 
+def exclusion_notes(table):
+    """One sentence per row of an exclusions table: "Excluded n row(s) (m pilot): reason"."""
+    return [f"Excluded {row.n_rows} row(s) ({row.n_pilot} pilot): {row.reason}" for row in table.itertuples()]
+
+
 def check_humans(humans, sample_ids, id_column="id"):
     """Validate the human pilot table (id, item, response); return it with numeric responses.
 

@@ -70,3 +70,14 @@ def test_logit_recovery_and_errors(fit):
         recover(ANALYST, fit, family="logit")
     with pytest.raises(ss.SynthsurveyError, match="family 'probit'"):
         recover(ANALYST, fit, family="probit")
+
+
+def test_rows_the_analyst_model_cannot_use_are_reported():
+    study = simulate_study(n_people=400, n_draws=5, n_pilot=150, seed=22)
+    income = np.random.default_rng(0).normal(50, 10, len(study.covariates))
+    covariates = study.covariates.assign(income=np.where(study.covariates["id"] <= 30, np.nan, income))
+    fit = ss.debias("belief ~ llm_mean + age", study.samples, study.pilot, covariates)
+    n_pilot = int(fit.frame.loc[fit.frame["id"] <= 30, "is_pilot"].sum())
+    expected = f"Excluded 30 row(s) ({n_pilot} pilot)"
+    assert any(note.startswith(expected) for note in recover("belief ~ age + income", fit).notes)
+    assert any(note.startswith(expected) for note in ss.population_ols("belief ~ age + income", fit).notes)
