@@ -140,12 +140,16 @@ def feature_table(samples, key="id", scales=None, quantiles=DEFAULT_QUANTILES, e
     return _order_columns(result, key), resolved
 
 
+def feature_columns(quantile_names, share_names):
+    """The feature columns in table order, given the quantile and category-share names."""
+    return (["llm_n_draws", "llm_mean", "llm_sd", "llm_skew", "llm_kurtosis"] + list(quantile_names) + ["llm_iqr"]
+            + list(share_names) + ["llm_extreme", "llm_mid", "llm_modal", "llm_entropy"])
+
+
 def _order_columns(table, key):
-    first = [key, "item", "llm_n_draws", "llm_mean", "llm_sd", "llm_skew", "llm_kurtosis"]
-    quant = [c for c in table.columns if c.startswith("llm_q")] + ["llm_iqr"]
+    quant = [c for c in table.columns if c.startswith("llm_q")]
     shares = [c for c in table.columns if c.startswith("llm_p")]
-    last = ["llm_extreme", "llm_mid", "llm_modal", "llm_entropy"]
-    order = first + quant + shares + last
+    order = [key, "item"] + feature_columns(quant, shares)
     return table if list(table.columns) == order else table.reindex(columns=order)
 
 
@@ -364,8 +368,7 @@ def discrete_table(counts, scale, quantiles, names, totals=None):
 def _kernel_features(counts, totals, scale, quantiles, names):
     """The discrete features of an (n, C) count matrix from the compiled kernel, as one
     float block (the column order of ``_order_columns``); returns a DataFrame."""
-    columns = (["llm_mean", "llm_sd", "llm_skew", "llm_kurtosis"] + list(names) + ["llm_iqr"]
-               + scale.share_names() + ["llm_extreme", "llm_mid", "llm_modal", "llm_entropy"])
+    columns = feature_columns(names, scale.share_names())[1:]  # llm_n_draws is inserted below
     table = pd.DataFrame(kernels.discrete_rows(counts, scale.levels, quantiles), columns=columns, copy=False)
     table.insert(0, "llm_n_draws", totals)
     return table

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .errors import SynthsurveyError
 from .features import DEFAULT_QUANTILES, _count, _index, _order_columns, discrete_table, feature_table
-from .features import quantile_name
+from .features import feature_columns, quantile_name
 from .scales import resolve_scales
 from .validate import numeric_values
 
@@ -44,9 +44,7 @@ def _columns(resolved, quantiles):
     for scale in resolved.values():
         if scale.is_discrete:
             shares += [name for name in scale.share_names() if name not in shares]
-    return (["llm_n_draws", "llm_mean", "llm_sd", "llm_skew", "llm_kurtosis"]
-            + [quantile_name(q) for q in quantiles] + ["llm_iqr"] + sorted(shares)
-            + ["llm_extreme", "llm_mid", "llm_modal", "llm_entropy"])
+    return feature_columns([quantile_name(q) for q in quantiles], sorted(shares))
 
 
 def _meta(samples, key, resolved, quantiles):
