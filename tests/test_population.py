@@ -6,7 +6,7 @@ import pytest
 
 import synthsurvey as ss
 from synthsurvey import ppi
-from synthsurvey.crossfit import fold_assignment, crossfit_predictions
+from synthsurvey.crossfit import fold_assignment, crossfit_predictions, predictions
 from synthsurvey.simulate import simulate_study
 
 COVARIATES = ["age", "female", "C(educ)", "ideology", "rural"]
@@ -156,3 +156,25 @@ def test_plan_pilot_from_a_fit(fit):
     assert plan.rho == pytest.approx(np.corrcoef(answers, predicted)[0, 1])
     assert plan.n_population == fit.n_population
     assert plan.n_ppi < plan.n_classical
+
+
+def test_fold_models_are_fit_once_per_fit_and_shared(study, monkeypatch):
+    # means, shares, coefficients, planning and fidelity of one fit reuse its K fold models
+    from synthsurvey.debias import DebiasResults
+
+    fit = ss.debias("belief ~ llm_mean + llm_p1 + age", study.samples, study.pilot, study.covariates,
+                    family="ordinal")
+    fits = []
+    original = DebiasResults.fit_rows
+    monkeypatch.setattr(DebiasResults, "fit_rows", lambda self, *a, **k: fits.append(self) or original(self, *a, **k))
+    fit.population_mean()
+    fit.population_shares()
+    fit.population_quantile(0.5)
+    ss.population_ols("belief ~ age", fit)
+    ss.plan_pilot(0.1, fit)
+    ss.fidelity([fit])
+    assert sum(f is fit for f in fits) == 5  # the K = 5 fold models, once
+    cached = predictions(fit)
+    assert cached is predictions(fit, "response", True, 5, 0)
+    with pytest.raises(ValueError, match="read-only"):  # shared, so not writable
+        cached[0] = 0.0
