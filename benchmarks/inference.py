@@ -33,8 +33,8 @@ import pandas as pd
 import scipy.stats
 
 import synthsurvey as ss
-from synthsurvey import ppi
-from synthsurvey.simulate import best_prediction, simulate_study
+from synthsurvey.inference import ppi
+from synthsurvey.io.simulate import best_prediction, simulate_study
 
 COVARIATES = ["age", "female", "C(educ)", "ideology", "rural"]
 N_PILOT = 200
@@ -63,9 +63,9 @@ def main():
         fit_full = ss.debias(full, None, pilot, study.covariates, features=feats)
         fit_scalar = ss.debias(scalar, None, pilot, study.covariates, features=feats)
         results = {
-            "pilot only": fit_full.population_mean(method="classical"),
-            "PPI++ scalar": fit_scalar.population_mean(),
-            "PPI++ full": fit_full.population_mean(),
+            "pilot only": ss.population_mean(fit_full, method="classical"),
+            "PPI++ scalar": ss.population_mean(fit_scalar),
+            "PPI++ full": ss.population_mean(fit_full),
         }
         for method, result in results.items():
             records.append({"method": method, "estimate": result.estimate,

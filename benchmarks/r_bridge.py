@@ -18,7 +18,7 @@ import textwrap
 import time
 
 import synthsurvey as ss
-from synthsurvey.simulate import simulate_study
+from synthsurvey.io.simulate import simulate_study
 
 N_DRAWS, N_PILOT, SEED = 40, 2000, 7
 R_FORMULA = "belief ~ llm_mean + llm_sd + llm_p1 + llm_p5 + age + female + factor(educ) + ideology"
@@ -30,7 +30,7 @@ def python_seconds(study, repeats=3):
     for _ in range(repeats):
         start = time.perf_counter()
         fit = ss.debias(PY_FORMULA, study.samples, study.pilot, study.covariates)
-        estimate = fit.population_mean()
+        estimate = ss.population_mean(fit)
         best = min(best, time.perf_counter() - start)
     return best, estimate.estimate
 

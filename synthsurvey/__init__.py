@@ -1,23 +1,66 @@
-"""synthsurvey: debias LLM survey answers with a small human pilot."""
+"""synthsurvey: debias LLM survey answers with a small human pilot.
 
-from .errors import SynthsurveyError
-from .features import features, infer_scales
-from .feature_sets import default_formula, feature_set
-from .scales import Scale
-from .debias import debias, DebiasResults
-from .population import population_mean, population_shares, population_quantile
-from .coefficients import population_ols, population_logit
-from .planning import plan_pilot
-from .recovery import recover
-from .fidelity import fidelity
-from .report import report
-from .groups import group_cells, calibrate_groups, alignment_curve
-from .edsl_results import from_edsl
-from . import metrics, datasets
+The package is built in stages, each importing only from those before it:
+``common`` -> ``io`` -> ``features`` -> ``models`` -> ``inference`` -> ``fidelity`` ->
+``interfaces``. This module is the public face: ``import synthsurvey as ss`` is instant, and
+each name below is imported from its stage the first time it is used.
+"""
 
-__all__ = ["SynthsurveyError", "features", "infer_scales", "default_formula", "feature_set",
-           "Scale", "debias", "DebiasResults", "metrics", "datasets",
-           "population_mean", "population_shares", "population_quantile", "population_ols",
-           "population_logit", "plan_pilot", "recover", "fidelity", "report",
-           "group_cells", "calibrate_groups", "alignment_curve", "from_edsl"]
-__version__ = "0.1.0"
+import importlib
+
+from .common.errors import SynthsurveyError, SynthsurveyWarning
+
+_PUBLIC = {
+    # io
+    "datasets": ("synthsurvey.io.datasets", None),
+    "simulate_study": ("synthsurvey.io.simulate", "simulate_study"),
+    "from_edsl": ("synthsurvey.io.edsl", "from_edsl"),
+    # features
+    "features": ("synthsurvey.featurize", "features"),
+    "infer_scales": ("synthsurvey.featurize", "infer_scales"),
+    "Scale": ("synthsurvey.featurize.scales", "Scale"),
+    "feature_set": ("synthsurvey.featurize.sets", "feature_set"),
+    # models
+    "debias": ("synthsurvey.models", "debias"),
+    "default_formula": ("synthsurvey.models.defaults", "default_formula"),
+    "DebiasModel": ("synthsurvey.models.model", "DebiasModel"),
+    "DebiasResults": ("synthsurvey.models.results", "DebiasResults"),
+    "DistributedFit": ("synthsurvey.models.distributed", "DistributedFit"),
+    # inference
+    "population_mean": ("synthsurvey.inference.population", "population_mean"),
+    "population_shares": ("synthsurvey.inference.population", "population_shares"),
+    "population_quantile": ("synthsurvey.inference.population", "population_quantile"),
+    "population_ols": ("synthsurvey.inference.coefficients", "population_ols"),
+    "population_logit": ("synthsurvey.inference.coefficients", "population_logit"),
+    "plan_pilot": ("synthsurvey.inference.planning", "plan_pilot"),
+    "PopulationResult": ("synthsurvey.inference.population", "PopulationResult"),
+    "PilotPlan": ("synthsurvey.inference.planning", "PilotPlan"),
+    # fidelity
+    "metrics": ("synthsurvey.evaluation.metrics", None),
+    "recover": ("synthsurvey.evaluation.recovery", "recover"),
+    "RecoveryResult": ("synthsurvey.evaluation.recovery", "RecoveryResult"),
+    "fidelity": ("synthsurvey.evaluation.fidelity", "fidelity"),
+    "FidelityReport": ("synthsurvey.evaluation.fidelity", "FidelityReport"),
+    "report": ("synthsurvey.evaluation.report", "report"),
+    "group_cells": ("synthsurvey.evaluation.groups", "group_cells"),
+    "calibrate_groups": ("synthsurvey.evaluation.groups", "calibrate_groups"),
+    "alignment_curve": ("synthsurvey.evaluation.groups", "alignment_curve"),
+}
+
+__all__ = ["SynthsurveyError", "SynthsurveyWarning", *_PUBLIC]
+__version__ = "0.2.0"
+
+
+def __getattr__(name):
+    """Import a public name from its stage on first use (PEP 562)."""
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'synthsurvey' has no attribute {name!r}")
+    module_name, attribute = _PUBLIC[name]
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(__all__)

@@ -54,14 +54,14 @@ rows = [
     ("LLM twins, uncorrected", fit.frame["llm_mean"].mean(), np.nan, np.nan),
 ]
 for label, method in (("pilot alone", "classical"), ("PPI++ (cross-fit)", "ppi++")):
-    estimate = fit.population_mean(method=method)
+    estimate = ss.population_mean(fit, method=method)
     rows.append((label, estimate.estimate, estimate.ci_low, estimate.ci_high))
 table = pd.DataFrame(rows, columns=["method", "estimate", "ci_low", "ci_high"])
 table["ci_width"] = table["ci_high"] - table["ci_low"]
 print(table.round(3).to_string(index=False))
 for row in table.dropna().itertuples():
     print(f"{row.method}: the interval {'covers' if row.ci_low <= truth <= row.ci_high else 'misses'} the truth")
-print(fit.population_mean(by="female").table()[["group", "estimate", "ci_low", "ci_high", "n_effective"]].round(3))
+print(ss.population_mean(fit, by="female").table()[["female", "estimate", "ci_low", "ci_high", "n_effective"]].round(3))
 
 # %% [markdown]
 # ## The fidelity report

@@ -12,7 +12,7 @@ import numpy as np
 import statsmodels.formula.api as smf
 
 import synthsurvey as ss
-from synthsurvey.report import forest_figure
+from synthsurvey.evaluation.report import forest_figure
 
 data = ss.datasets.load_twin2k500()
 item = "rating_1_1"
@@ -24,8 +24,8 @@ samples = data.samples[data.samples["id"].isin(people["id"])]
 fit = ss.debias(f"{item} ~ llm_mean + age + female + ideology_7pt", samples, pilot, people, scales=data.scales)
 
 analyst = f"{item} ~ age + female + ideology_7pt"
-recovery = ss.recover(analyst, fit)
-per_term, overall = recovery.summary()
+recovery = ss.recover(fit, analyst)
+per_term, overall = recovery.per_term(), recovery.overall()
 print(overall.round(3).to_string(index=False))
 
 # %% [markdown]
@@ -33,7 +33,7 @@ print(overall.round(3).to_string(index=False))
 
 # %%
 full = smf.ols(f"response ~ age + female + ideology_7pt", everyone.merge(people, on="id")).fit()
-table = recovery.table().pivot(index="term", columns="source", values="estimate")
+table = recovery.table().pivot(index="term", columns="estimator", values="estimate")
 table["all 799 humans"] = full.params.rename({"Intercept": "Intercept"})
 print(table.round(3))
 

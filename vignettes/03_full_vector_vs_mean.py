@@ -30,7 +30,7 @@ def compare(name, samples, humans, covariates, item, scale, covariate_terms, n_p
         for method, formula in formulas.items():
             fit = ss.debias(formula, None, pilot, covariates, key=key, scales=scales, features=feats)
             outside = fit.baselines().query("not is_pilot").merge(truth_rows, on="id", suffixes=("", "_human"))
-            estimate = fit.population_mean()
+            estimate = ss.population_mean(fit)
             records.append({"data": name, "method": method,
                             "rmse": ss.metrics.rmse(outside["response_human"], outside["debiased"]),
                             "mean_error": abs(estimate.estimate - truth), "ci_width": estimate.ci_high - estimate.ci_low})

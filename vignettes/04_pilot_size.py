@@ -17,7 +17,7 @@ feats = ss.features(study.samples)
 formula = ss.default_formula("belief", [1, 2, 3, 4, 5], ["age", "female", "C(educ)", "ideology", "rural"])
 everyone = study.humans[study.humans["item"] == "belief"]
 fit = ss.debias(formula, None, study.pilot, study.covariates, features=feats)
-plan = ss.plan_pilot(0.1, fit)
+plan = ss.plan_pilot(fit, half_width=0.1)
 print(f"from the bundled pilot of {fit.nobs}: rho = {plan.rho:.3f}, sd = {plan.sd:.3f}")
 print(f"pilot size for a half-width of 0.1: {plan.n_ppi} with PPI++, {plan.n_classical} alone")
 
@@ -28,10 +28,10 @@ measured = []
 for size in sizes:
     for _ in range(25):
         pilot = everyone[everyone["id"].isin(rng.choice(study.covariates["id"].to_numpy(), size, replace=False))]
-        estimate = ss.debias(formula, None, pilot, study.covariates, features=feats).population_mean()
+        estimate = ss.population_mean(ss.debias(formula, None, pilot, study.covariates, features=feats))
         measured.append({"n": size, "half_width": (estimate.ci_high - estimate.ci_low) / 2})
 measured = pd.DataFrame(measured).groupby("n")["half_width"].mean()
-predicted = plan.table(sizes).set_index("n")
+predicted = plan.curve(sizes).set_index("n")
 comparison = pd.DataFrame({"predicted_ppi": predicted["half_width_ppi"], "measured_ppi": measured,
                            "predicted_pilot_alone": predicted["half_width_classical"]})
 comparison["ratio"] = comparison["measured_ppi"] / comparison["predicted_ppi"]

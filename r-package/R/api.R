@@ -1,4 +1,15 @@
-# Thin wrappers over the Python core (synthsurvey.rapi). No statistics here.
+# Thin wrappers over the Python core (synthsurvey.interfaces.rapi). No statistics here.
+# Every function that takes a fit takes it first, as in Python.
+
+# A clear error when a formula comes where the fit belongs (the order before 0.2: formula, fit).
+.fit_first <- function(fit, formula, function_name) {
+  if (inherits(fit, "formula") && inherits(formula, "ss_debias")) {
+    .abort(sprintf("%s takes the fit first: %s(fit, %s)", function_name, function_name,
+                   paste(deparse(fit), collapse = " ")))
+  }
+  if (!inherits(fit, "ss_debias")) .abort(sprintf("%s needs an ss_debias fit first, not %s", function_name,
+                                                 class(fit)[1]))
+}
 
 #' Features of the LLM draws
 #'
@@ -109,8 +120,9 @@ ss_population_quantile <- function(fit, q = 0.5, method = "ppi++", design = "sub
   .population("population_quantile", fit, options, "quantile")
 }
 
-.coefficients <- function(function_name, formula, fit, options) {
-  result <- .call("coefficient_table", function_name, ss_formula_to_python(formula), fit$py, options)
+.coefficients <- function(function_name, fit, formula, options) {
+  .fit_first(fit, formula, function_name)
+  result <- .call("coefficient_table", sub("^ss_", "", function_name), fit$py, ss_formula_to_python(formula), options)
   .new_population(result, "coefficients")
 }
 
@@ -120,38 +132,42 @@ ss_population_quantile <- function(fit, q = 0.5, method = "ppi++", design = "sub
 #' logistic-regression coefficients the analyst's model would have if every
 #' person in the fit's population had answered.
 #'
+#' @param fit An \code{ss_debias} fit.
 #' @param formula Two-sided formula whose left-hand side is the fit's item.
 #' @inheritParams ss_population_mean
 #' @return An object of class \code{ss_population}.
 #' @export
-ss_population_ols <- function(formula, fit, method = "ppi++", design = "subsample", alpha = 0.05,
+ss_population_ols <- function(fit, formula, method = "ppi++", design = "subsample", alpha = 0.05,
                               cross_fit = TRUE, folds = 5L, seed = 0L, weights = NULL, pilot_weights = NULL) {
   options <- .options(method = method, design = design, alpha = alpha, cross_fit = cross_fit,
                       folds = folds, seed = seed, weights = weights, pilot_weights = pilot_weights)
-  .coefficients("population_ols", formula, fit, options)
+  .coefficients("ss_population_ols", fit, formula, options)
 }
 
 #' @rdname ss_population_ols
 #' @export
-ss_population_logit <- function(formula, fit, method = "ppi++", design = "subsample", alpha = 0.05,
+ss_population_logit <- function(fit, formula, method = "ppi++", design = "subsample", alpha = 0.05,
                                 cross_fit = TRUE, folds = 5L, seed = 0L, weights = NULL, pilot_weights = NULL) {
   options <- .options(method = method, design = design, alpha = alpha, cross_fit = cross_fit,
                       folds = folds, seed = seed, weights = weights, pilot_weights = pilot_weights)
-  .coefficients("population_logit", formula, fit, options)
+  .coefficients("ss_population_logit", fit, formula, options)
 }
 
 #' Pilot size for a confidence-interval half-width
 #'
-#' @param half_width Target half-width of the population mean's interval, in item units.
 #' @param fit Optional \code{ss_debias} fit giving sd, the prediction-answer correlation and N.
+#' @param half_width Target half-width of the population mean's interval, in item units.
 #' @param rho,sd Assumed correlation and answer standard deviation, without a fit.
 #' @param n_population Optional population size (finite-population correction).
 #' @param alpha Error level.
 #' @return An object of class \code{ss_pilot_plan}.
 #' @export
-ss_plan_pilot <- function(half_width, fit = NULL, rho = NULL, sd = NULL, n_population = NULL, alpha = 0.05) {
-  plan <- .call("plan_pilot", half_width, if (is.null(fit)) NULL else fit$py, rho, sd, n_population, alpha)
-  plan$table <- .frame_out(plan$table)
+ss_plan_pilot <- function(fit = NULL, half_width = NULL, rho = NULL, sd = NULL, n_population = NULL,
+                          alpha = 0.05) {
+  if (is.numeric(fit)) .abort(sprintf("ss_plan_pilot takes the fit first: ss_plan_pilot(fit, half_width = %s)", fit))
+  plan <- .call("plan_pilot", if (is.null(fit)) NULL else fit$py, half_width, rho, sd, n_population, alpha)
+  plan$table <- .tidy_names(.frame_out(plan$table))
+  plan$curve <- .frame_out(plan$curve)
   structure(plan, class = "ss_pilot_plan")
 }
 
@@ -161,20 +177,21 @@ ss_plan_pilot <- function(half_width, fit = NULL, rho = NULL, sd = NULL, n_popul
 #' @export
 ss_load_simulated <- function() lapply(.call("load_simulated"), .frame_out)
 
-#' Does the analyst's regression survive? Coefficients by source
+#' Does the analyst's regression survive? Coefficients by estimator
 #'
 #' The analyst's model estimated from the human pilot, one LLM draw per person,
 #' the draw mean, the debiased predictions plugged in naively, and PPI++, with
 #' their agreement with the human pilot (see \code{summary}).
 #'
-#' @param formula Two-sided formula whose left-hand side is the fit's item.
 #' @param fit An \code{ss_debias} fit.
+#' @param formula Two-sided formula whose left-hand side is the fit's item.
 #' @param family \code{"ols"} or \code{"logit"} (binary items).
 #' @param alpha Error level of the intervals.
 #' @return An object of class \code{ss_recovery}.
 #' @export
-ss_recover <- function(formula, fit, family = "ols", alpha = 0.05) {
-  result <- .call("recover", ss_formula_to_python(formula), fit$py, family, alpha)
+ss_recover <- function(fit, formula, family = "ols", alpha = 0.05) {
+  .fit_first(fit, formula, "ss_recover")
+  result <- .call("recover", fit$py, ss_formula_to_python(formula), family, alpha)
   structure(list(table = .tidy_names(.frame_out(result$table)), per_term = .tidy_names(.frame_out(result$per_term)),
                  overall = .frame_out(result$overall), alpha = result$alpha, notes = unlist(result$notes)),
             class = "ss_recovery")
@@ -190,15 +207,15 @@ ss_recover <- function(formula, fit, family = "ols", alpha = 0.05) {
 #' @param formula Optional analyst model (a formula) for the structural axis.
 #' @param by Optional covariate names for the subgroup axis.
 #' @param coherence Optional pair of item names: a belief and a binary action.
-#' @param resamples Number of repeated random subpilots (80\% of the pilot people, every fit
+#' @param replications Number of repeated random subpilots (80\% of the pilot people, every fit
 #'   refit) for the mean and sd of every marginal, individual and structural metric.
 #' @return An object of class \code{ss_fidelity}: a list of data.frames.
 #' @export
-ss_fidelity <- function(fits, formula = NULL, by = NULL, coherence = NULL, resamples = 0L) {
+ss_fidelity <- function(fits, formula = NULL, by = NULL, coherence = NULL, replications = 0L) {
   if (inherits(fits, "ss_debias")) fits <- list(fits)
   result <- .call("fidelity", lapply(fits, `[[`, "py"),
                   if (is.null(formula)) NULL else ss_formula_to_python(formula),
-                  as.list(by), if (is.null(coherence)) NULL else as.list(coherence), as.integer(resamples))
+                  as.list(by), if (is.null(coherence)) NULL else as.list(coherence), as.integer(replications))
   tables <- lapply(result$tables, .frame_out)
   structure(c(tables, list(py = result$py)), class = "ss_fidelity")
 }

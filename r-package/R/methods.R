@@ -30,7 +30,7 @@
 #' @param level Confidence level.
 #' @param newdata Optional data.frame of rows to predict (population-frame columns).
 #' @param type \code{"response"}, \code{"probs"} or \code{"class"}.
-#' @param method \code{"debiased"}, \code{"base"}, \code{"scalar"} or \code{"pilot"}.
+#' @param predictor \code{"debiased"}, \code{"base"}, \code{"scalar"} or \code{"pilot"}.
 #' @param digits Significant digits to print.
 #' @param row.names,optional Ignored (for the generic).
 #' @param ... Ignored.
@@ -67,11 +67,11 @@ nobs.ss_debias <- function(object, ...) as.integer(object$info$nobs)
 
 #' @rdname ss_debias-methods
 #' @export
-predict.ss_debias <- function(object, newdata = NULL, type = c("response", "probs", "class"),
-                              method = c("debiased", "base", "scalar", "pilot"), ...) {
+predict.ss_debias <- function(object, newdata = NULL, type = c("response", "probs", "class", "link"),
+                              predictor = c("debiased", "base", "scalar", "pilot"), ...) {
   type <- match.arg(type)
-  method <- match.arg(method)
-  .frame_out(.call("fit_predict", object$py, type, method, .frame_in(newdata, "newdata")))
+  predictor <- match.arg(predictor)
+  .frame_out(.call("fit_predict", object$py, type, predictor, .frame_in(newdata, "newdata")))
 }
 
 #' @rdname ss_debias-methods
@@ -131,12 +131,14 @@ print.summary.ss_debias <- function(x, digits = max(3L, getOption("digits") - 3L
 
 .new_population <- function(result, what) {
   structure(list(table = .tidy_names(.frame_out(result$table)), alpha = result$alpha,
-                 notes = unlist(result$notes), what = what), class = "ss_population")
+                 notes = unlist(result$notes), keys = unlist(result$keys), what = what), class = "ss_population")
 }
 
+# Row labels: the subgroup's values of the by columns, else the term.
 .population_labels <- function(x) {
   table <- x$table
-  if ("group" %in% names(table)) as.character(table$group) else table$term
+  keys <- intersect(x$keys, names(table))
+  if (length(keys)) do.call(paste, c(lapply(table[keys], as.character), sep = ":")) else table$term
 }
 
 #' Methods for population estimates
@@ -202,14 +204,14 @@ as.data.frame.ss_pilot_plan <- function(x, row.names = NULL, optional = FALSE, .
 
 # coefficient recovery ---------------------------------------------------------------
 
-.recovery_labels <- function(x) paste(x$table$source, x$table$term, sep = ": ")
+.recovery_labels <- function(x) paste(x$table$estimator, x$table$term, sep = ": ")
 
 #' Methods for coefficient recovery
 #'
-#' \code{coef} and \code{confint} give every source's coefficients (named
-#' "source: term"); \code{summary} the per-term and overall agreement with the
-#' human pilot; \code{as.data.frame} the tidy table (term, source, estimate,
-#' std.error, conf.low, conf.high).
+#' \code{coef} and \code{confint} give every estimator's coefficients (named
+#' "estimator: term"); \code{summary} the per-term and overall agreement with the
+#' human pilot; \code{as.data.frame} the tidy table (estimator, term, estimate,
+#' std.error, statistic, p.value, conf.low, conf.high, df).
 #'
 #' @param object,x An \code{ss_recovery} object (or its summary).
 #' @param parm Rows to keep; all by default.

@@ -47,7 +47,7 @@ ss_python <- function() {
     .abort(sprintf("the Python at %s has no synthsurvey package; %s",
                    reticulate::py_config()$python, .install_hint))
   }
-  .state$core <- reticulate::import("synthsurvey.rapi", convert = TRUE)
+  .state$core <- reticulate::import("synthsurvey.interfaces.rapi", convert = TRUE)
   .state$core
 }
 
@@ -56,7 +56,7 @@ ss_python <- function() {
                  list(message = message, call = NULL)))
 }
 
-# The Python function synthsurvey.rapi.<name>, looked up once: each lookup would leave an
+# The Python function synthsurvey.interfaces.rapi.<name>, looked up once: each lookup would leave an
 # R reference to a Python object for R's garbage collector, whose finalizer must not run
 # while an embedding Python (rpy2) has released its GIL.
 .function <- function(name) {
@@ -65,7 +65,7 @@ ss_python <- function() {
   .state$functions[[name]]
 }
 
-# Call a function of synthsurvey.rapi; a SynthsurveyError becomes an R error of class
+# Call a function of synthsurvey.interfaces.rapi; a SynthsurveyError becomes an R error of class
 # synthsurvey_error with the same message. Frame specs among the arguments point into R
 # vectors that stay referenced (in .state$alive) until the call returns.
 .call <- function(name, ...) {

@@ -37,7 +37,7 @@ R_SCRIPT = textwrap.dedent(f"""
       mean = as.data.frame(ss_population_mean(fit)),
       shares = as.data.frame(ss_population_shares(ordinal)),
       by_educ = as.data.frame(ss_population_mean(fit, by = "educ")),
-      ols = as.data.frame(ss_population_ols(belief ~ age + female + factor(educ), fit))
+      ols = as.data.frame(ss_population_ols(fit, belief ~ age + female + factor(educ)))
     )
     out <- list(
       coef = as.list(coef(fit)), vcov = unname(vcov(fit)), vcov_names = rownames(vcov(fit)),
@@ -114,10 +114,10 @@ def test_population_estimates(from_r, py_fit, study):
     ordinal = ss.debias("belief ~ llm_mean + ideology", study.samples, study.pilot, study.covariates,
                         family="ordinal")
     expected = {
-        "mean": py_fit.population_mean(),
-        "shares": ordinal.population_shares(),
-        "by_educ": py_fit.population_mean(by="educ"),
-        "ols": ss.population_ols("belief ~ age + female + C(educ)", py_fit),
+        "mean": ss.population_mean(py_fit),
+        "shares": ss.population_shares(ordinal),
+        "by_educ": ss.population_mean(py_fit, by="educ"),
+        "ols": ss.population_ols(py_fit, "belief ~ age + female + C(educ)"),
     }
     for name, result in expected.items():
         table, got = result.table(), pd.DataFrame(from_r["tables"][name])
@@ -148,7 +148,7 @@ def test_debiasing_ols_equals_r_lm_on_the_same_design(py_fit):
     standard_errors = ro.r("function(m) sqrt(diag(vcov(m)))")(model)
     reference = pd.DataFrame({"lm": np.asarray(coefficients), "lm_se": np.asarray(standard_errors)},
                              index=list(coefficients.names))
-    python = pd.DataFrame({"estimate": py_fit.params.to_numpy(), "se": py_fit.std_errors.to_numpy()},
+    python = pd.DataFrame({"estimate": py_fit.params.to_numpy(), "se": py_fit.std_error.to_numpy()},
                           index=r_terms(py_fit.params.index))
     joined = python.join(reference, how="inner")
     assert len(joined) == len(python) == len(reference)

@@ -2,7 +2,13 @@
 simulation on a fixed finite population with repeated random pilots (source of truth: the
 nominal level; tolerance: 3 Monte-Carlo standard errors, see worlds.tolerance).
 
-Fast tier: 120 replications. Slow tier (marker ``slow``): 500 replications.
+Fast tier: 120 replications. Slow tier (marker ``slow``): 500 replications. Coverage alone
+cannot catch a standard error that is too large (100% coverage passes a tolerance of 0.06), so
+each tier also checks the mean reported standard error against the Monte-Carlo standard
+deviation of the estimates over the same pilots (source of truth: that SD; with R replications
+it is known to about 1/sqrt(2(R - 1)), 6.5% at R = 120; the check allows a ratio in [0.75, 1.33],
+which an SE off by a factor of 2 fails). The median is a discrete statistic on 5 levels: its
+interval may be conservative, so only a lower bound is checked.
 """
 
 import numpy as np
@@ -29,17 +35,22 @@ def coverage_study(world, replications, seed, n_pilot=200):
 
     def one(rng):
         fit = world.fit(FULL, world.pilot(rng, n_pilot))
-        mean = fit.population_mean().table()
-        classical = fit.population_mean(method="classical").table()
-        shares = fit.population_shares().table()
-        coef = ss.population_ols(ANALYST, fit).table().set_index("term")
+        mean = ss.population_mean(fit).table()
+        classical = ss.population_mean(fit, method="classical").table()
+        shares = ss.population_shares(fit).table()
+        coef = ss.population_ols(fit, ANALYST).table().set_index("term").loc[truth_coef.index].reset_index()
+        median = ss.population_quantile(fit, 0.5).table()
         return {
             "mean": covered(mean, truth_mean)[0],
+            "mean_estimate": mean["estimate"][0], "mean_se": mean["std_error"][0],
+            "share_estimate": shares["estimate"].to_numpy(), "share_se": shares["std_error"].to_numpy(),
+            "coef_estimate": coef["estimate"].to_numpy(), "coef_se": coef["std_error"].to_numpy(),
+            "median": covered(median, np.median(truth_answers))[0],
             "mean_error": abs(mean["estimate"][0] - truth_mean),
             "width_ratio": (mean["ci_high"] - mean["ci_low"])[0] / (classical["ci_high"] - classical["ci_low"])[0],
             "shares": covered(shares, truth_shares),
             "share_sum": shares["estimate"].sum(),
-            "coef": covered(coef.loc[truth_coef.index].reset_index(), truth_coef.to_numpy()),
+            "coef": covered(coef, truth_coef.to_numpy()),
         }
 
     return run(replications, seed, one)
@@ -53,6 +64,10 @@ def check(results, replications):
     per_coef = results["coef"].mean(axis=0)
     assert np.all(np.abs(per_coef - 0.95) <= allowed), per_coef
     np.testing.assert_allclose(results["share_sum"], 1.0, atol=1e-10)
+    for name in ("mean", "share", "coef"):
+        ratio = results[f"{name}_se"].mean(axis=0) / results[f"{name}_estimate"].std(axis=0, ddof=1)
+        assert np.all((0.75 < ratio) & (ratio < 1.33)), (name, ratio)
+    assert results["median"].mean() >= 0.95 - allowed, results["median"].mean()
     # narrower than the pilot alone on this world, where the LLM carries signal
     assert np.median(results["width_ratio"]) < 0.9
 
@@ -78,8 +93,8 @@ def test_without_cross_fitting_a_flexible_model_undercovers(world):
     def one(rng):
         fit = world.fit(flexible, world.pilot(rng, n_pilot))
         return {
-            "crossfit": covered(fit.population_mean().table(), truth)[0],
-            "insample": covered(fit.population_mean(cross_fit=False).table(), truth)[0],
+            "crossfit": covered(ss.population_mean(fit).table(), truth)[0],
+            "insample": covered(ss.population_mean(fit, cross_fit=False).table(), truth)[0],
         }
 
     results = run(replications, 3, one)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 import synthsurvey as ss
-from synthsurvey.simulate import simulate_study
+from synthsurvey.io.simulate import simulate_study
 
 COVARIATES = ["age", "female", "C(educ)", "ideology", "rural"]
 

@@ -29,13 +29,13 @@ test_that("ss_debias has the S3 methods R users expect", {
   pred <- predict(fit)
   expect_equal(nrow(pred), length(unique(small_samples$id)))
   expect_equal(names(pred), c("id", "is_pilot", "prediction"))
-  base <- predict(fit, method = "base")
+  base <- predict(fit, predictor = "base")
   feats <- ss_features(small_samples)
   feats <- feats[feats$item == "belief", ]
   expect_equal(base$prediction, feats$llm_mean[match(base$id, feats$id)])
   expect_equal(names(ss_baselines(fit)), c("id", "is_pilot", "response", "base", "scalar", "pilot", "debiased"))
   tidy <- as.data.frame(fit)
-  expect_equal(names(tidy), c("term", "estimate", "std.error", "statistic", "p.value", "conf.low", "conf.high"))
+  expect_equal(names(tidy), c("term", "estimate", "std.error", "statistic", "p.value", "conf.low", "conf.high", "df"))
 })
 
 test_that("ordinal fits give per-level probabilities", {

@@ -2,16 +2,16 @@ belief <- ss_debias(belief ~ llm_mean + llm_sd + llm_p1 + llm_p5 + age + ideolog
                     small_samples, small_pilot, small_covariates)
 action <- ss_debias(action ~ llm_mean + ideology, small_samples, small_pilot, small_covariates, family = "logit")
 
-test_that("ss_recover compares sources with the human pilot", {
-  rec <- ss_recover(belief ~ age + ideology + rural, belief)
+test_that("ss_recover compares estimators with the human pilot", {
+  rec <- ss_recover(belief, belief ~ age + ideology + rural)
   expect_s3_class(rec, "ss_recovery")
-  expect_equal(unique(rec$table$source), c("human pilot", "LLM one draw", "LLM draw mean", "debiased (naive)", "PPI++"))
+  expect_equal(unique(rec$table$estimator), c("human pilot", "LLM one draw", "LLM draw mean", "debiased (naive)", "PPI++"))
   expect_equal(names(coef(rec))[1], "human pilot: (Intercept)")
   ci <- confint(rec)
   expect_true(all(ci[, 1] <= coef(rec) & coef(rec) <= ci[, 2]))
   expect_output(print(summary(rec)), "attenuation_slope")
   pilot <- merge(small_pilot[small_pilot$item == "belief", ], small_covariates, by = "id")
-  human <- rec$table[rec$table$source == "human pilot", ]
+  human <- rec$table[rec$table$estimator == "human pilot", ]
   expect_equal(human$estimate, unname(coef(lm(response ~ age + ideology + rural, data = pilot))), tolerance = 1e-8)
 })
 
@@ -20,7 +20,7 @@ test_that("ss_fidelity and ss_report", {
                      coherence = c("belief", "action"))
   expect_s3_class(fid, "ss_fidelity")
   expect_true(all(c("marginal", "individual", "subgroups", "coherence", "structural_overall") %in% names(fid)))
-  base <- fid$marginal[fid$marginal$method == "base LLM" & fid$marginal$item == "belief", ]
+  base <- fid$marginal[fid$marginal$predictor == "base" & fid$marginal$item == "belief", ]
   expect_true(base$floor_wasserstein < base$wasserstein)
   expect_output(print(fid), "Marginal fidelity")
   path <- tempfile(fileext = ".html")
@@ -32,4 +32,5 @@ test_that("ss_fidelity and ss_report", {
   ss_report(belief, path2)
   expect_true(file.exists(path2))
   expect_error(ss_fidelity(belief, formula = trust ~ age), "none of the fits debiases", class = "synthsurvey_error")
+  expect_error(ss_recover(belief ~ age, belief), "takes the fit first", class = "synthsurvey_error")
 })

@@ -27,20 +27,22 @@ test_that("population means, subgroups, shares and quantiles", {
 })
 
 test_that("coefficients of the analyst's model", {
-  ols <- ss_population_ols(belief ~ age + female + factor(educ), fit)
+  ols <- ss_population_ols(fit, belief ~ age + female + factor(educ))
   expect_equal(names(coef(ols)), c("(Intercept)", "factor(educ)2", "factor(educ)3", "factor(educ)4", "age", "female"))
   expect_output(print(ols), "coefficients")
   action <- ss_debias(action ~ llm_mean + ideology, small_samples, small_pilot, small_covariates, family = "logit")
-  logit <- ss_population_logit(action ~ ideology, action, method = "classical")
+  logit <- ss_population_logit(action, action ~ ideology, method = "classical")
   pilot <- merge(small_pilot[small_pilot$item == "action", ], small_covariates, by = "id")
   reference <- coef(glm(response ~ ideology, family = binomial, data = pilot))
   expect_equal(unname(coef(logit)), unname(reference), tolerance = 1e-6)
-  expect_error(ss_population_ols(action ~ age, fit), "but the fit debiases 'belief'", class = "synthsurvey_error")
+  expect_error(ss_population_ols(fit, action ~ age), "but the fit debiases 'belief'", class = "synthsurvey_error")
+  expect_error(ss_population_ols(action ~ age, fit), "takes the fit first", class = "synthsurvey_error")
 })
 
 test_that("pilot planning", {
-  plan <- ss_plan_pilot(0.1, rho = 0.6, sd = 1.2)
+  plan <- ss_plan_pilot(half_width = 0.1, rho = 0.6, sd = 1.2)
   expect_equal(plan$n_classical, ceiling((qnorm(0.975) * 1.2 / 0.1)^2))
   expect_s3_class(as.data.frame(plan), "data.frame")
-  expect_output(print(ss_plan_pilot(0.1, fit)), "with PPI\\+\\+")
+  expect_output(print(ss_plan_pilot(fit, half_width = 0.1)), "with PPI\\+\\+")
+  expect_error(ss_plan_pilot(0.1, fit), "takes the fit first", class = "synthsurvey_error")
 })

@@ -1,0 +1,105 @@
+"""Coefficients of the analyst's regression on the human population, with PPI++.
+
+``population_ols(fit, "belief ~ age + C(educ)")`` estimates the coefficients the regression
+would have if every person in the fit's population had answered: the pilot's answers,
+corrected predictions for everybody (cross-fitted), sandwich standard errors. The
+left-hand side must be the fit's item.
+"""
+
+import numpy as np
+
+from ..common.checks import check_alpha
+from ..common.errors import SynthsurveyError
+from ..models import formula as formulas
+from ..models.families import PROBABILITY_FAMILIES
+from ..models.frame import IS_PILOT, RESPONSE, Exclusions, complete_rows, exclusion_notes
+from . import ppi
+from .population import PopulationResult, estimate_rows, estimation_inputs, population_part
+
+
+def check_fit_first(fit, formula, function):
+    """Raise a clear error when the fit and the formula come in the old order (formula, fit)."""
+    if isinstance(fit, str) and not isinstance(formula, str):
+        raise SynthsurveyError(f"{function} takes the fit first: {function}(fit, {fit!r})")
+    if not isinstance(formula, str):
+        raise SynthsurveyError(f"{function} needs the analyst's formula as a string 'item ~ terms', got "
+                               f"{type(formula).__name__}")
+
+
+def analyst_design(fit, formula, frame, has_covariates=None):
+    """Return (design matrix over the usable rows of ``frame``, their mask, exclusions table) of the
+    analyst's ``formula`` (its item must be the fit's), built on the pilot rows."""
+    spec = formulas.parse(formula)
+    if spec.item != fit.item:
+        raise SynthsurveyError(
+            f"the left-hand side of {formula!r} is {spec.item!r}, but the fit debiases {fit.item!r}")
+    formulas.check_columns(spec, frame, "the fit's frame")
+    exclusions = Exclusions()
+    usable = complete_rows(frame, list(spec.llm_features + spec.covariates), exclusions, has_covariates)
+    rows = frame.loc[usable]
+    design = formulas.build(spec.rhs, rows.loc[rows[IS_PILOT]])
+    matrix = formulas.rebuild(design, rows)
+    problem = formulas.rank_deficiency(matrix.loc[rows[IS_PILOT].to_numpy()])
+    if problem:
+        raise SynthsurveyError(f"formula {formula!r} is rank-deficient in the pilot: {problem}")
+    return matrix, usable, exclusions.table()
+
+
+def _estimate(kernel, fit, formula, kind, to_outcome, method, design, alpha, cross_fit, folds, seed, weights,
+              pilot_weights, finite_population):
+    spec = formulas.parse(formula)
+    inputs = estimation_inputs(fit, kind, cross_fit, folds, seed, weights, pilot_weights,
+                               columns=[c for c in spec.covariates])
+    matrix, usable, exclusions = analyst_design(fit, formula, inputs.frame, getattr(fit, "has_covariates", None))
+    is_pilot = inputs.is_pilot[usable]
+    x_all = matrix.to_numpy(dtype=float)
+    response = to_outcome(inputs.frame[RESPONSE].to_numpy(dtype=float))
+    y = response[usable][is_pilot]
+    f = np.asarray(inputs.predictions)[usable]
+    f = f[:, 1] if f.ndim == 2 else f  # a binary item's probability of its higher level
+    w_all = None if inputs.weights_all is None else inputs.weights_all[usable]
+    w_pilot = None
+    if inputs.weights_pilot is not None:
+        w_pilot = np.zeros(len(inputs.frame))
+        w_pilot[inputs.is_pilot] = inputs.weights_pilot
+        w_pilot = w_pilot[usable][is_pilot]
+    rows_all, f_all, weights_all = population_part(design, is_pilot, x_all, f, w_all)
+    if len(y) <= x_all.shape[1]:
+        raise SynthsurveyError(
+            f"the pilot has {len(y)} usable answers but {formula!r} has {x_all.shape[1]} coefficients")
+    result = kernel(x_all[is_pilot], y, f[is_pilot], rows_all, f_all, method, design, w_pilot, weights_all,
+                    finite_population)
+    rows = estimate_rows(list(matrix.columns), result, len(y), len(f_all), method, design)
+    return PopulationResult(rows, alpha, exclusion_notes(exclusions), title=f"Population coefficients: {formula}")
+
+
+def population_ols(fit, formula, method="ppi++", design="subsample", alpha=0.05, cross_fit=True, folds=5,
+                   seed=0, weights=None, pilot_weights=None, finite_population=True):
+    """OLS coefficients of ``formula`` (item ~ covariates) over the population: a PopulationResult
+    with one row per coefficient (term names as patsy gives them)."""
+    check_fit_first(fit, formula, "population_ols")
+    alpha = check_alpha(alpha)
+    return _estimate(ppi.ols, fit, formula, "response", lambda values: values, method, design, alpha, cross_fit,
+                     folds, seed, weights, pilot_weights, finite_population)
+
+
+def population_logit(fit, formula, method="ppi++", design="subsample", alpha=0.05, cross_fit=True, folds=5,
+                     seed=0, weights=None, pilot_weights=None, finite_population=True):
+    """Logistic-regression coefficients of ``formula`` for a binary item over the population.
+    The outcome is 1 at the item's higher level; predictions are the fit's probability of it
+    (an ols fit's expected answer is rescaled to [0, 1] and clipped)."""
+    check_fit_first(fit, formula, "population_logit")
+    alpha = check_alpha(alpha)
+    if fit.scale.n_levels != 2:
+        raise SynthsurveyError(f"population_logit needs a binary item; {fit.item!r} is {fit.scale.describe()}")
+    low, high = fit.scale.levels
+    if fit.family in PROBABILITY_FAMILIES:
+        kind, kernel = "probs", ppi.logistic
+    else:
+        kind = "response"
+
+        def kernel(x, y, f, x_all, f_all, *rest):
+            rescale = lambda values: np.clip((values - low) / (high - low), 0, 1)  # noqa: E731
+            return ppi.logistic(x, y, rescale(f), x_all, rescale(f_all), *rest)
+    return _estimate(kernel, fit, formula, kind, lambda values: (values == high).astype(float), method, design,
+                     alpha, cross_fit, folds, seed, weights, pilot_weights, finite_population)

@@ -1,0 +1,207 @@
+"""Debiasing regression families, each a thin layer over a statsmodels model.
+
+A fitted family gives, for any design matrix with the training columns:
+``mean`` (the expected human answer, in the item's own units; for ``quantreg``
+the conditional q-quantile) and, for discrete families, ``probs`` (an (n, C)
+array over the item's levels that sums to 1 by row).
+
+Coefficient names: OLS, quantreg and logit as the design's columns; mnlogit
+``<level>:<term>`` (each answered level against the lowest answered one); ordinal the
+slopes, then the cutpoints ``1|2``, ``2|3`` ... as ``MASS::polr`` reports them
+(P(Y <= k) = F(cut_k - x'beta); statsmodels estimates the first cutpoint and the log gaps
+between successive ones, transformed here with the delta method).
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from statsmodels.miscmodels.ordinal_model import OrderedModel
+from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
+
+from ..common.errors import SynthsurveyError
+
+FAMILIES = ("ols", "ordinal", "logit", "mnlogit", "quantreg")
+PROBABILITY_FAMILIES = ("ordinal", "logit", "mnlogit")  # those that predict level probabilities
+LINKS = ("logit", "probit")  # links of the ordinal family
+
+
+def check_family(family, link="logit"):
+    """Raise unless ``family`` is one of FAMILIES and ``link`` one of LINKS."""
+    if family not in FAMILIES:
+        raise SynthsurveyError(f"family {family!r} is not one of {FAMILIES}")
+    if link not in LINKS:
+        raise SynthsurveyError(f"link {link!r} is not one of {LINKS}")
+
+
+def n_parameters(family, n_columns, n_levels):
+    """Number of free parameters of a family with ``n_columns`` design columns (incl. intercept)."""
+    if family == "ordinal":
+        return n_columns - 1 + n_levels - 1
+    if family == "mnlogit":
+        return n_columns * (n_levels - 1)
+    return n_columns
+
+
+class FittedFamily:
+    """A fitted statsmodels result plus the item's levels (empty for continuous items).
+
+    ``params`` and ``covariance()`` use the names of the module docstring; ``result`` is the
+    statsmodels results object itself."""
+
+    def __init__(self, family, result, levels, observed, columns):
+        self.family = family
+        self.result = result
+        self.levels = np.asarray(levels, dtype=float)
+        self.observed = observed  # positions of the levels the training answers used
+        self.columns = list(columns)
+        self._params, self._covariance = self._named_estimates()
+
+    @property
+    def params(self):
+        """Coefficients as a Series (names: see the module docstring)."""
+        return self._params.copy()
+
+    @property
+    def std_error(self):
+        """Standard errors of ``params`` (a Series)."""
+        return pd.Series(np.sqrt(np.diag(self._covariance.to_numpy())), index=self._params.index)
+
+    def covariance(self):
+        """Covariance matrix of ``params`` (DataFrame labelled like ``params``)."""
+        return self._covariance.copy()
+
+    @property
+    def df(self):
+        """Degrees of freedom of the coefficients' t reference (residual df for ols and quantreg;
+        inf, i.e. the normal, for the likelihood families)."""
+        if self.family in ("ols", "quantreg"):
+            return float(self.result.df_resid)
+        return np.inf
+
+    def _named_estimates(self):
+        params = np.asarray(self.result.params, dtype=float)
+        covariance = np.asarray(self.result.cov_params(), dtype=float)
+        if self.family == "mnlogit":  # statsmodels orders equation-major; we order term-major
+            frame = self.result.params
+            n_terms, n_equations = frame.shape
+            used = self.levels[self.observed]
+            names = [f"{used[eq + 1]:g}:{term}" for term in frame.index for eq in range(n_equations)]
+            order = [eq * n_terms + t for t in range(n_terms) for eq in range(n_equations)]
+            params = np.asarray(frame, dtype=float).ravel()  # term-major
+            covariance = covariance[np.ix_(order, order)]
+        elif self.family == "ordinal":
+            names, params, covariance = self._cutpoints(params, covariance)
+        else:
+            names = list(self.columns)
+        return (pd.Series(params, index=names),
+                pd.DataFrame(covariance, index=names, columns=names))
+
+    def _cutpoints(self, params, covariance):
+        """Slopes and polr-style cutpoints with their delta-method covariance."""
+        n_slopes = len(params) - (len(self.observed) - 1)
+        raw = params[n_slopes:]
+        increments = np.r_[raw[0], np.exp(raw[1:])]
+        cuts = np.cumsum(increments)
+        jacobian = np.eye(len(params))
+        block = np.tril(np.ones((len(raw), len(raw)))) * np.r_[1.0, np.exp(raw[1:])][None, :]
+        jacobian[n_slopes:, n_slopes:] = block
+        used = self.levels[self.observed]
+        names = [c for c in self.columns if c != "Intercept"][:n_slopes]
+        names += [f"{used[k]:g}|{used[k + 1]:g}" for k in range(len(used) - 1)]
+        return names, np.r_[params[:n_slopes], cuts], jacobian @ covariance @ jacobian.T
+
+    def statistics(self):
+        """Model-level statistics as {name: value}: for ols R², adjusted R², F and its p-value,
+        residual standard error and df; for the likelihood families log-likelihood, AIC, BIC and
+        (logit) deviance and null deviance; ``nobs`` always."""
+        result = self.result
+        out = {"nobs": int(result.nobs)}
+        if self.family == "ols":
+            out.update(r_squared=float(result.rsquared), adj_r_squared=float(result.rsquared_adj),
+                       sigma=float(np.sqrt(result.scale)), df_resid=float(result.df_resid),
+                       df_model=float(result.df_model), f_statistic=float(result.fvalue),
+                       f_p_value=float(result.f_pvalue), log_likelihood=float(result.llf),
+                       aic=float(result.aic), bic=float(result.bic))
+        elif self.family == "quantreg":
+            out.update(pseudo_r_squared=float(result.prsquared), df_resid=float(result.df_resid))
+        else:
+            out.update(log_likelihood=float(result.llf), aic=float(result.aic), bic=float(result.bic))
+            if self.family == "logit":
+                out.update(deviance=float(-2 * result.llf), null_deviance=float(-2 * result.llnull),
+                           df_resid=float(result.df_resid))
+        return out
+
+    def linear_design(self, matrix):
+        if self.family == "ordinal":
+            return matrix.drop(columns="Intercept", errors="ignore")
+        return matrix
+
+    def probs(self, matrix):
+        """(n, C) predicted probabilities over all levels; levels unseen in training get 0."""
+        if self.family in ("ols", "quantreg"):
+            raise SynthsurveyError(
+                f"family {self.family!r} gives no per-level probabilities; use 'ordinal', 'logit' or 'mnlogit'"
+            )
+        design = self.linear_design(matrix)
+        if self.family == "logit":
+            p = np.asarray(self.result.predict(design), dtype=float)
+            fitted = np.column_stack([1 - p, p])
+        else:
+            fitted = np.asarray(self.result.predict(design), dtype=float)
+        probs = np.zeros((len(matrix), len(self.levels)))
+        probs[:, self.observed] = fitted
+        return probs
+
+    def mean(self, matrix):
+        """Expected answer (ols, discrete families) or conditional quantile (quantreg), shape (n,)."""
+        if self.family in ("ols", "quantreg"):
+            return np.asarray(self.result.predict(matrix), dtype=float)
+        return self.probs(matrix) @ self.levels
+
+    def link_values(self, matrix):
+        """The linear predictor x'beta (ordinal: without cutpoints; mnlogit: not defined)."""
+        if self.family == "mnlogit":
+            raise SynthsurveyError("a multinomial fit has one linear predictor per level: use kind='probs'")
+        design = self.linear_design(matrix).to_numpy(dtype=float)
+        slopes = self._params.to_numpy()[:design.shape[1]]
+        return design @ slopes
+
+
+def fit_family(family, response, matrix, scale, link="logit", q=0.5):
+    """Fit ``family`` to the pilot answers ``response`` (n,) on design ``matrix`` (DataFrame).
+
+    Returns a FittedFamily. Discrete families model the answers as one of the scale's
+    levels; levels no pilot answer used get probability 0 (the fit notes this).
+    """
+    check_family(family, link)
+    response = np.asarray(response, dtype=float)
+    if family in ("ols", "quantreg"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = sm.OLS(response, matrix) if family == "ols" else sm.QuantReg(response, matrix)
+            result = model.fit() if family == "ols" else model.fit(q=q)
+        return FittedFamily(family, result, scale.levels, np.arange(scale.n_levels), matrix.columns)
+    if not scale.is_discrete:
+        raise SynthsurveyError(f"family {family!r} needs a discrete item; this item is {scale.describe()}")
+    codes = scale.codes(response, where="the pilot's answers")
+    observed = np.unique(codes)
+    dense = np.searchsorted(observed, codes)
+    if len(observed) < 2:
+        raise SynthsurveyError(
+            f"the pilot's answers use a single level ({scale.levels[observed[0]]:g}); nothing to model")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", (ConvergenceWarning, HessianInversionWarning, RuntimeWarning))
+        if family == "logit":
+            if scale.n_levels != 2:
+                raise SynthsurveyError(f"family 'logit' needs a binary item; this item is {scale.describe()}")
+            result = sm.Logit(dense.astype(float), matrix).fit(disp=0, maxiter=200)
+        elif family == "mnlogit":
+            result = sm.MNLogit(dense, matrix).fit(disp=0, maxiter=200)
+        else:
+            design = matrix.drop(columns="Intercept", errors="ignore")
+            labels = pd.Series(pd.Categorical(dense, categories=range(len(observed)), ordered=True),
+                               index=design.index)
+            result = OrderedModel(labels, design, distr=link).fit(method="bfgs", disp=False, maxiter=1000)
+    return FittedFamily(family, result, scale.levels, observed, matrix.columns)

@@ -1,0 +1,94 @@
+"""The fidelity report's axes on the bundled simulated study."""
+
+import numpy as np
+import pytest
+
+import synthsurvey as ss
+from synthsurvey.evaluation import metrics
+from synthsurvey.evaluation.axes import human_floor, pmf
+from synthsurvey.evaluation.fidelity import fidelity
+
+COVARIATES = ["age", "female", "C(educ)", "ideology", "rural"]
+
+
+@pytest.fixture(scope="module")
+def fits(study):
+    belief = ss.debias(ss.default_formula("belief", [1, 2, 3, 4, 5], COVARIATES), study.samples, study.pilot,
+                       study.covariates, family="ols")
+    action = ss.debias(ss.default_formula("action", ss.Scale("binary", (0, 1)), COVARIATES), study.samples,
+                       study.pilot, study.covariates, family="logit")
+    return belief, action
+
+
+@pytest.fixture(scope="module")
+def report(fits):
+    return fidelity(list(fits), formula="belief ~ age + female + C(educ) + ideology + rural",
+                    by=["educ", "rural"], coherence=("belief", "action"), replications=4)
+
+
+def test_human_floor_is_below_the_base_llm_distance(report):
+    marginal = report.marginal.set_index(["item", "predictor"])
+    for item in ("belief", "action"):
+        row = marginal.loc[(item, "base")]
+        assert row["floor_wasserstein"] < row["wasserstein"]
+        assert row["floor_total_variation"] < row["total_variation"]
+    assert marginal.loc[("belief", "debiased"), "wasserstein"] < marginal.loc[("belief", "base"), "wasserstein"]
+
+
+def test_marginal_matches_the_metrics_on_the_shown_distributions(report):
+    shown = report.distributions[report.distributions["item"] == "belief"]
+    row = report.marginal.set_index(["item", "predictor"]).loc[("belief", "base")]
+    assert row["wasserstein"] == pytest.approx(metrics.wasserstein(shown["human pilot"], shown["base"]))
+    assert row["variance_ratio"] < 1  # the LLM compresses variance toward the neutral answer
+
+
+def test_floor_is_the_mean_half_split_distance():
+    answers = np.repeat([1, 2, 3], [10, 10, 10])
+    floor = human_floor(answers, lambda a, b: metrics.distances(pmf(a, [1, 2, 3]), pmf(b, [1, 2, 3])),
+                        replications=5, seed=1)
+    rng = np.random.default_rng(1)
+    expected = []
+    for _ in range(5):
+        order = rng.permutation(30)
+        a, b = answers[order[:15]], answers[order[15:]]
+        expected.append(metrics.wasserstein(*(np.array([(x == k).mean() for k in (1, 2, 3)]) for x in (a, b))))
+    assert floor["wasserstein"] == pytest.approx(np.mean(expected))
+
+
+def test_individual_axis_uses_held_out_predictions(report, fits):
+    individual = report.individual.set_index(["item", "predictor"])
+    assert individual.loc[("belief", "debiased"), "rmse"] < individual.loc[("belief", "base"), "rmse"]
+    assert np.isfinite(individual.loc[("action", "debiased"), "rps"])
+    assert np.isnan(individual.loc[("belief", "debiased"), "rps"])  # an ols fit gives no level probabilities
+    assert individual.loc[("belief", "debiased"), "n"] == fits[0].nobs
+
+
+def test_subgroups_and_worst_group(report):
+    summary = report.subgroup_summary
+    assert set(summary["by"]) == {"educ", "rural"}
+    groups = report.subgroups
+    for row in summary.itertuples():
+        rows = groups[(groups["item"] == row.item) & (groups["by"] == row.by) & (groups["predictor"] == row.predictor)]
+        assert row.worst_wasserstein == pytest.approx(rows["wasserstein"].max())
+
+
+def test_coherence_raw_llm_slope_is_weaker_than_humans(report):
+    coherence = report.coherence.set_index("answers")
+    assert set(coherence.index) == {"humans", "raw LLM (same draw)", "debiased"}
+    assert coherence.loc["raw LLM (same draw)", "logit_slope"] < coherence.loc["humans", "logit_slope"]
+    assert coherence.loc["raw LLM (same draw)", "slope_diff_ci_high"] < 0
+
+
+def test_resampled_metrics_and_errors(report, fits):
+    marginal = report.resampled["marginal"].set_index(["item", "predictor"])
+    assert {"wasserstein_mean", "wasserstein_sd", "floor_wasserstein_mean"} <= set(marginal.columns)
+    assert (marginal["wasserstein_sd"] > 0).all()
+    individual = report.resampled["individual"].set_index(["item", "predictor"])
+    assert individual.loc[("belief", "debiased"), "rmse_mean"] < individual.loc[("belief", "base"), "rmse_mean"]
+    assert individual.loc[("belief", "debiased"), "n_mean"] == pytest.approx(round(0.8 * fits[0].nobs))
+    assert set(report.resampled["structural"]["estimator"]) >= {"PPI++", "LLM draw mean"}
+    assert "resampled_marginal" in report.tables()
+    with pytest.raises(ss.SynthsurveyError, match="none of the fits debiases"):
+        fidelity(fits[0], formula="trust ~ age")
+    with pytest.raises(ss.SynthsurveyError, match="binary action item"):
+        fidelity(list(fits), coherence=("action", "belief"))
