@@ -107,6 +107,7 @@ def fidelity(fits, formula=None, recovery_family="ols", by=None, coherence=None,
             raise SynthsurveyError(f"coherence needs a binary action item; {coherence[1]!r} is "
                                    f"{by_item[coherence[1]].scale.describe()}")
     marginal, individual, shown, subgroups, summaries = [], [], [], [], []
+    notes = [f"{fit.item}: {note}" for fit in fits for note in fit.notes]
     for fit in fits:
         table, pmfs = axes.marginal_axis(fit, folds, seed, floor_replications)
         marginal.append(table)
@@ -123,11 +124,16 @@ def fidelity(fits, formula=None, recovery_family="ols", by=None, coherence=None,
     if coherence is not None:
         belief, action = coherence
         coherence_table = axes.coherence_axis(by_item[belief], by_item[action], alpha, folds, seed)
+        if by_item[belief].samples is None or by_item[action].samples is None:
+            notes.append("coherence: a fit was made from a feature table, without raw draws, so the raw LLM "
+                         "(same draw) row is left out")
+    if structural is not None:
+        notes += [f"structural: {note}" for note in structural.notes]
     resampled = _resampled(fits, formula, recovery_family, folds, seed, floor_replications, replications, fraction,
                            alpha) if replications else {}
     return FidelityReport(frame_or_empty(marginal), frame_or_empty(individual), frame_or_empty(subgroups),
                           frame_or_empty(summaries), coherence_table, structural, frame_or_empty(shown), resampled,
-                          alpha=alpha)
+                          notes, alpha=alpha)
 
 
 def _resampled(fits, formula, recovery_family, folds, seed, floor_replications, replications, fraction, alpha):

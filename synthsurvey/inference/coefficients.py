@@ -49,7 +49,7 @@ def _estimate(kernel, fit, formula, kind, to_outcome, method, design, alpha, cro
               pilot_weights, finite_population):
     spec = formulas.parse(formula)
     inputs = estimation_inputs(fit, kind, cross_fit, folds, seed, weights, pilot_weights,
-                               columns=[c for c in spec.covariates])
+                               columns=[*spec.covariates, *spec.llm_features])
     matrix, usable, exclusions = analyst_design(fit, formula, inputs.frame, getattr(fit, "has_covariates", None))
     is_pilot = inputs.is_pilot[usable]
     x_all = matrix.to_numpy(dtype=float)

@@ -17,6 +17,7 @@ import pandas as pd
 from ..common.errors import SynthsurveyError, preview
 from ..common.results import Result
 from ..featurize import dask as dask_features_adapter
+from ..featurize.scales import answers_by_item
 from . import formula as formulas
 from .crossfit import fold_models
 from .frame import IS_PILOT, RESPONSE, exclusion_notes
@@ -29,7 +30,7 @@ def debias_dask(formula, samples, humans, covariates, family, key, scales, link,
     ``key="id"`` only the pilot's features come into memory and a DistributedFit is returned;
     with a persona key the (small) feature table is computed and the fit is the usual one."""
     spec = formulas.parse(formula)
-    extra = {i: g["response"].to_numpy(dtype=float) for i, g in humans.groupby("item", observed=True)}
+    extra = answers_by_item(humans)
     item_draws = samples[samples["item"] == spec.item]  # only this item's features are computed
     if isinstance(scales, dict):
         scales = {item: value for item, value in scales.items() if item == spec.item}

@@ -1,6 +1,5 @@
-"""Dask inputs give the pandas results: features exactly, predictions and population
-estimates to 1e-10, on a dask.distributed LocalCluster, including partitions that split a
-respondent's draws."""
+"""The features stage's Dask adapter gives the pandas results exactly, on a dask.distributed
+LocalCluster, including partitions that split a respondent's draws (when told)."""
 
 import numpy as np
 import pandas as pd
@@ -8,13 +7,12 @@ import pytest
 
 import synthsurvey as ss
 from synthsurvey.featurize.dask import is_dask
-from synthsurvey.models.distributed import DistributedFit
 from synthsurvey.io.simulate import simulate_study
 
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
-FORMULA = "belief ~ llm_mean + llm_sd + llm_p1 + llm_p5 + age + C(educ)"
+FORMULA = "belief ~ llm_mean + age"
 
 
 @pytest.fixture(scope="module")
@@ -52,40 +50,6 @@ def test_features_equal_pandas_exactly(client, study):
     pd.testing.assert_frame_equal(sorted_features(lazy.compute()), expected, check_dtype=False, check_exact=True)
     split = ss.features(splitting(study.samples), split_respondents=True).compute()
     pd.testing.assert_frame_equal(sorted_features(split), expected, check_dtype=False, check_exact=True)
-
-
-def test_debias_and_population_estimates_match(client, study):
-    local = ss.debias(FORMULA, study.samples, study.pilot, study.covariates)
-    for samples, split in ((by_respondent(study.samples), False), (splitting(study.samples), True)):
-        distributed_fit = ss.debias(FORMULA, samples, study.pilot, study.covariates, split_respondents=split)
-        assert isinstance(distributed_fit, DistributedFit)
-        np.testing.assert_allclose(distributed_fit.params, local.params, rtol=0, atol=1e-10)
-        lazy = distributed_fit.predict()
-        assert is_dask(lazy)  # computed one partition at a time, for everybody
-        merged = local.predict().merge(lazy.compute(), on="id")
-        assert len(merged) == local.n_population and (merged["is_pilot_x"] == merged["is_pilot_y"]).all()
-        np.testing.assert_allclose(merged["prediction_x"], merged["prediction_y"], rtol=0, atol=1e-10)
-        for method in ("ppi++", "ppi", "classical"):
-            a = ss.population_mean(local, method=method).table()
-            b = ss.population_mean(distributed_fit, method=method).table()
-            np.testing.assert_allclose(a[["estimate", "ci_low", "ci_high", "lam"]], b[["estimate", "ci_low", "ci_high", "lam"]],
-                                       rtol=0, atol=1e-10)
-            assert b["n_unlabeled"][0] == a["n_unlabeled"][0]
-        in_memory = distributed_fit.to_memory()
-        np.testing.assert_allclose(ss.population_shares(in_memory).table()["estimate"],
-                                   ss.population_shares(local).table()["estimate"], rtol=0, atol=1e-10)
-
-
-def test_only_the_pilot_comes_into_memory(client, study):
-    fit = ss.debias(FORMULA, by_respondent(study.samples), study.pilot, study.covariates)
-    assert fit.pilot_fit.n_population == fit.pilot_fit.nobs == study.pilot["id"].nunique()
-    with pytest.raises(AttributeError):
-        fit.population_quantile  # not distributed: to_memory() first
-
-
-def test_split_draws_without_saying_so_are_caught(client, study):
-    with pytest.raises(ss.SynthsurveyError, match="span partitions.*split_respondents=True"):
-        ss.debias(FORMULA, splitting(study.samples), study.pilot, study.covariates)
 
 
 def test_continuous_items_cannot_be_split(client):

@@ -1,4 +1,6 @@
-"""Population estimates through the fit: API, subgroups, weights, planning, errors."""
+"""Population means, shares, quantiles and subgroups through the fit: the API, the PPI kernel on
+cross-fitted predictions (source of truth: ppi.mean, itself checked against closed forms and
+ppi-python), subgroups, weights, errors."""
 
 import numpy as np
 import pandas as pd
@@ -6,7 +8,7 @@ import pytest
 
 import synthsurvey as ss
 from synthsurvey.inference import ppi
-from synthsurvey.models.crossfit import fold_assignment, crossfit_predictions, predictions
+from synthsurvey.models.crossfit import crossfit_predictions
 from synthsurvey.io.simulate import simulate_study
 
 COVARIATES = ["age", "female", "C(educ)", "ideology", "rural"]
@@ -39,20 +41,6 @@ def test_mean_is_the_ppi_kernel_on_crossfit_predictions(fit):
     assert ss.population_mean(fit).estimate == pytest.approx(kernel.estimate[0], abs=1e-12)
     plain = ss.population_mean(fit, method="ppi")
     assert plain.estimate == pytest.approx(predicted.mean() + (answers - predicted[fit.is_pilot]).mean())
-
-
-def test_crossfit_never_predicts_a_pilot_row_with_its_own_model(fit):
-    folds = fold_assignment(fit.nobs, 5, seed=0)
-    assert np.bincount(folds).min() >= fit.nobs // 5
-    predicted = crossfit_predictions(fit, folds=5, seed=0)
-    pilot_rows = np.flatnonzero(fit.is_pilot)
-    held_out = pilot_rows[folds == 0]
-    train = fit.is_pilot.copy()
-    train[held_out] = False
-    expected = fit.fit_rows(train).mean(fit.design_matrix())[held_out]
-    np.testing.assert_allclose(predicted[held_out], expected)
-    with pytest.raises(ss.SynthsurveyError, match="folds must be"):
-        ss.population_mean(fit, folds=1)
 
 
 def test_subgroups(fit, study):
@@ -120,60 +108,20 @@ def test_independent_design_counts_the_rest_as_unlabeled(fit):
     assert result.n_unlabeled == fit.n_population - fit.nobs
 
 
-def test_population_ols_and_logit(study, fit):
-    result = ss.population_ols(fit, "belief ~ age + female + ideology")
-    assert list(result.table()["term"]) == ["Intercept", "age", "female", "ideology"]
-    with pytest.raises(ss.SynthsurveyError, match="but the fit debiases 'belief'"):
-        ss.population_ols(fit, "action ~ age")
-    action = ss.debias("action ~ llm_mean + ideology", study.samples, study.pilot, study.covariates, family="logit")
-    logit = ss.population_logit(action, "action ~ age + ideology", method="classical").table()
-    import statsmodels.formula.api as smf
-    pilot = action.frame.loc[action.is_pilot]
-    reference = smf.logit("response ~ age + ideology", pilot).fit(disp=0).params
-    np.testing.assert_allclose(logit["estimate"], reference.to_numpy(), atol=1e-6)
-    with pytest.raises(ss.SynthsurveyError, match="needs a binary item"):
-        ss.population_logit(fit, "belief ~ age")
+def test_one_row_attributes_refuse_a_table_of_many(fit):
+    by_group = ss.population_mean(fit, by="educ")
+    with pytest.raises(ss.SynthsurveyError, match="4 rows.*use .table"):
+        by_group.estimate
+    assert ss.population_mean(fit).conf_int(0.1).loc["mean", "ci_low"] > ss.population_mean(fit).ci_low
 
 
-def test_plan_pilot():
-    plan = ss.plan_pilot(half_width=0.1, rho=0.6, sd=1.2)
-    z = 1.959963984540054
-    assert plan.n_classical == int(np.ceil((z * 1.2 / 0.1) ** 2))
-    assert plan.n_ppi == int(np.ceil((z * 1.2 / 0.1) ** 2 * (1 - 0.36)))
-    finite = ss.plan_pilot(half_width=0.1, rho=0.6, sd=1.2, n_population=1000)
-    assert finite.n_ppi < plan.n_ppi
-    table = finite.curve([100, 200])
-    assert (table["half_width_ppi"] < table["half_width_classical"]).all()
-    with pytest.raises(ss.SynthsurveyError, match="needs a fit, or both"):
-        ss.plan_pilot(half_width=0.1, rho=0.5)
-
-
-def test_plan_pilot_from_a_fit(fit):
-    plan = ss.plan_pilot(fit, half_width=0.1)
-    predicted = crossfit_predictions(fit)[fit.is_pilot]
-    answers = fit.frame.loc[fit.is_pilot, "response"]
-    assert plan.rho == pytest.approx(np.corrcoef(answers, predicted)[0, 1])
-    assert plan.n_population == fit.n_population
-    assert plan.n_ppi < plan.n_classical
-
-
-def test_fold_models_are_fit_once_per_fit_and_shared(study, monkeypatch):
-    # means, shares, coefficients, planning and fidelity of one fit reuse its K fold models
-    from synthsurvey.models.results import DebiasResults
-
-    fit = ss.debias("belief ~ llm_mean + llm_p1 + age", study.samples, study.pilot, study.covariates,
-                    family="ordinal")
-    fits = []
-    original = DebiasResults.fit_rows
-    monkeypatch.setattr(DebiasResults, "fit_rows", lambda self, *a, **k: fits.append(self) or original(self, *a, **k))
-    ss.population_mean(fit)
-    ss.population_shares(fit)
-    ss.population_quantile(fit, 0.5)
-    ss.population_ols(fit, "belief ~ age")
-    ss.plan_pilot(fit, half_width=0.1)
-    ss.fidelity([fit])
-    assert sum(f is fit for f in fits) == 5  # the K = 5 fold models, once
-    cached = predictions(fit)
-    assert cached is predictions(fit, "response", True, 5, 0)
-    with pytest.raises(ValueError, match="read-only"):  # shared, so not writable
-        cached[0] = 0.0
+def test_by_several_columns_and_factor_order(fit, study):
+    table = ss.population_mean(fit, by=["educ", "rural"]).table()
+    assert list(table.columns[:3]) == ["educ", "rural", "term"]
+    assert table["n_labeled"].sum() == fit.nobs
+    labels = np.array(["high", "low", "mid"])  # a categorical keeps its level order, not the alphabet's
+    band = pd.Categorical(labels[study.covariates["educ"].to_numpy() % 3], categories=["low", "mid", "high"],
+                          ordered=True)
+    banded = ss.debias("belief ~ llm_mean + age", study.samples, study.pilot, study.covariates.assign(band=band))
+    groups = ss.population_mean(banded, by="band").table()
+    assert groups["band"].tolist() == ["low", "mid", "high"]
