@@ -5,22 +5,8 @@ import numpy as np
 import pytest
 
 import synthsurvey as ss
-from synthsurvey.io.simulate import simulate_study
 from synthsurvey.models.crossfit import crossfit_predictions
 
-
-COVARIATES = ["age", "female", "C(educ)", "ideology", "rural"]
-
-
-@pytest.fixture(scope="module")
-def study():
-    return simulate_study(n_people=800, n_draws=15, n_pilot=160, seed=9)
-
-
-@pytest.fixture(scope="module")
-def fit(study):
-    return ss.debias(ss.default_formula("belief", [1, 2, 3, 4, 5], COVARIATES), study.samples, study.pilot,
-                     study.covariates)
 
 
 def test_plan_pilot():

@@ -9,20 +9,6 @@ import pytest
 import synthsurvey as ss
 from synthsurvey.inference import ppi
 from synthsurvey.models.crossfit import crossfit_predictions
-from synthsurvey.io.simulate import simulate_study
-
-COVARIATES = ["age", "female", "C(educ)", "ideology", "rural"]
-
-
-@pytest.fixture(scope="module")
-def study():
-    return simulate_study(n_people=800, n_draws=15, n_pilot=160, seed=9)
-
-
-@pytest.fixture(scope="module")
-def fit(study):
-    return ss.debias(ss.default_formula("belief", [1, 2, 3, 4, 5], COVARIATES), study.samples, study.pilot,
-                     study.covariates)
 
 
 def test_issue_api(fit):

@@ -4,25 +4,12 @@ import numpy as np
 import pytest
 
 import synthsurvey as ss
-from synthsurvey.io.simulate import simulate_study
 from synthsurvey.models.crossfit import crossfit_predictions, fold_assignment, predictions
 
 
-COVARIATES = ["age", "female", "C(educ)", "ideology", "rural"]
 
-
-@pytest.fixture(scope="module")
-def study():
-    return simulate_study(n_people=800, n_draws=15, n_pilot=160, seed=9)
-
-
-@pytest.fixture(scope="module")
-def fit(study):
-    return ss.debias(ss.default_formula("belief", [1, 2, 3, 4, 5], COVARIATES), study.samples, study.pilot,
-                     study.covariates)
-
-
-def test_crossfit_never_predicts_a_pilot_row_with_its_own_model(fit):
+def test_crossfit_never_predicts_a_pilot_row_with_its_own_model(simulated_fit):
+    fit = simulated_fit
     folds = fold_assignment(fit.nobs, 5, seed=0)
     assert np.bincount(folds).min() >= fit.nobs // 5
     predicted = crossfit_predictions(fit, folds=5, seed=0)
@@ -36,10 +23,11 @@ def test_crossfit_never_predicts_a_pilot_row_with_its_own_model(fit):
         ss.population_mean(fit, folds=1)
 
 
-def test_fold_models_are_fit_once_per_fit_and_shared(study, monkeypatch):
+def test_fold_models_are_fit_once_per_fit_and_shared(simulated, monkeypatch):
     # means, shares, coefficients, planning and fidelity of one fit reuse its K fold models
     from synthsurvey.models.results import DebiasResults
 
+    study = simulated
     fit = ss.debias("belief ~ llm_mean + llm_p1 + age", study.samples, study.pilot, study.covariates,
                     family="ordinal")
     fits = []
