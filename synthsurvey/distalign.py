@@ -166,7 +166,8 @@ def _human_opinionqa(folder, levels):
     return on_levels, summary
 
 
-def load_opinionqa(folder, steering=("persona",), models=None, methods=None, borrow=True, midpoints="drop"):
+def load_opinionqa(folder, steering=("persona",), models=None, methods=None, borrow=True, midpoints="drop",
+                   dropped=False):
     """OpinionQA cells on the questions' ordinal scale, one row per (setting, item, group, level):
     model, method, steering, attribute, item, group, level (1..k), option, human_prob, llm_prob,
     n_human, n_human_refused, n_human_midpoint (respondents), llm_mass, llm_refused, llm_midpoint
@@ -181,9 +182,10 @@ def load_opinionqa(folder, steering=("persona",), models=None, methods=None, bor
     one LLM pmf per question is paired with every group's human pmf (the groups of the persona
     cells), so it measures the unsteered model against each group.
 
-    Cells left out whole are listed in ``cells.attrs["dropped"]`` (dicts with the setting, item,
-    group and reason): the items of nominal questions, cells whose source options are unlabelled,
-    and cells where the LLM put no probability on any level.
+    Cells left out whole are listed, with dropped=True, in a second table returned beside the
+    cells (setting, attribute, item, group, reason; ``dropped_summary`` counts them): the items of
+    nominal questions and of questions without a scale, cells whose source options are
+    unlabelled, and cells where the LLM put no probability on any level.
     """
     folder = Path(folder)
     levels = opinionqa_levels(folder, borrow=borrow, midpoints=midpoints)
@@ -195,11 +197,11 @@ def load_opinionqa(folder, steering=("persona",), models=None, methods=None, bor
     for column, values in (("steering", steering), ("model", models), ("method", methods)):
         table = _select(table, column, values, column)
     cell_keys = SETTING_COLUMNS + ["attribute", "group", "item"]
-    dropped = []
+    left_out = []
 
     def drop(frame, reason):
         for record in frame[cell_keys].drop_duplicates().to_dict("records"):
-            dropped.append({**record, "reason": reason})
+            left_out.append({**record, "reason": reason})
 
     unlabelled = table["option"].isna().groupby([table[c] for c in cell_keys]).transform("any")
     drop(table[unlabelled], "the source's options are unlabelled")
@@ -256,7 +258,8 @@ def load_opinionqa(folder, steering=("persona",), models=None, methods=None, bor
                                  "n_human", "n_human_refused", "n_human_midpoint", "llm_mass", "llm_refused",
                                  "llm_midpoint"]
     cells = cells[columns].sort_values(SETTING_COLUMNS + ["item", "group", "level"]).reset_index(drop=True)
-    cells.attrs["dropped"] = dropped
+    if dropped:
+        return cells, pd.DataFrame(left_out, columns=cell_keys + ["reason"])
     return cells
 
 
@@ -274,7 +277,7 @@ def globalopinionqa_options(folder):
     return pd.DataFrame(rows)
 
 
-def load_globalopinionqa(folder, steering=("persona",), models=None, methods=None):
+def load_globalopinionqa(folder, steering=("persona",), models=None, methods=None, dropped=False):
     """GlobalOpinionQA cells on a nominal scale (no ordinal mapping exists for these questions),
     one row per (setting, item, country, answer option): model, method, steering, item, group
     (the country), level (the option's index), option, human_prob, llm_prob, human_non_answer,
@@ -282,8 +285,9 @@ def load_globalopinionqa(folder, steering=("persona",), models=None, methods=Non
 
     The source's letters A, B, ... index the question's option list. Cells the source files twice
     (one model/method has records assigned to the same country twice) are ambiguous and left out,
-    as are cells with no human or no LLM probability on an answer; all are listed in
-    ``cells.attrs["dropped"]``. Compare these cells with a nominal metric (``tv_similarity``)."""
+    as are cells with no human or no LLM probability on an answer; with dropped=True they are
+    listed in a second table returned beside the cells. Compare these cells with a nominal
+    metric (``tv_similarity``)."""
     folder = Path(folder)
     options = globalopinionqa_options(folder)
     table = pd.read_csv(_file(folder, GLOBALOPINIONQA_FILES["distributions"]))
@@ -298,11 +302,11 @@ def load_globalopinionqa(folder, steering=("persona",), models=None, methods=Non
         bad = table[table["kind"].isna()].iloc[0]
         raise SynthsurveyError(f"letter {bad['letter']!r} of item {bad['item']!r} is beyond its option list")
     cell_keys = SETTING_COLUMNS + ["item", "group"]
-    dropped = []
+    left_out = []
 
     def drop(frame, reason):
         for record in frame[cell_keys].drop_duplicates().to_dict("records"):
-            dropped.append({**record, "reason": reason})
+            left_out.append({**record, "reason": reason})
 
     repeated = table.duplicated(cell_keys + ["letter"], keep=False)
     repeated = repeated.groupby([table[c] for c in cell_keys]).transform("any")
@@ -325,13 +329,12 @@ def load_globalopinionqa(folder, steering=("persona",), models=None, methods=Non
     columns = SETTING_COLUMNS + ["item", "group", "level", "option", "human_prob", "llm_prob",
                                  "human_non_answer", "llm_mass", "llm_non_answer"]
     cells = cells[columns].sort_values(SETTING_COLUMNS + ["item", "group", "level"]).reset_index(drop=True)
-    cells.attrs["dropped"] = dropped
+    if dropped:
+        return cells, pd.DataFrame(left_out, columns=cell_keys + ["reason"])
     return cells
 
 
-def dropped_summary(cells):
-    """Counts of the cells a loader left out, by setting and reason (from ``cells.attrs``)."""
-    dropped = pd.DataFrame(cells.attrs.get("dropped", []))
-    if dropped.empty:
-        return pd.DataFrame(columns=SETTING_COLUMNS + ["reason", "cells"])
+def dropped_summary(dropped):
+    """Counts of the cells a loader left out (its second table with dropped=True), by setting
+    and reason."""
     return dropped.groupby(SETTING_COLUMNS + ["reason"], as_index=False).size().rename(columns={"size": "cells"})
