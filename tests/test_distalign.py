@@ -17,7 +17,10 @@ from synthsurvey import distalign
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "distalign_benchmark"
 
-pytestmark = pytest.mark.skipif(not SHARED.exists(), reason=f"the shared benchmark data is not at {SHARED}")
+
+
+def test_the_benchmark_lies_beside_the_repository():
+    assert SHARED.exists(), f"the shared benchmark data must lie beside the repository: {SHARED}"
 
 
 @pytest.fixture(scope="module")

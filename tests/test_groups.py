@@ -22,7 +22,6 @@ from synthsurvey.groups import (BLENDS, MEMBERS, GroupCalibration, _fit_all, _sp
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "distalign_benchmark"
 REPLICATIONS = 20
 POINTS = 0.003  # 0.3 points of alignment on the 0-100 scale
-needs_benchmark = pytest.mark.skipif(not SHARED.exists(), reason=f"the shared benchmark data is not at {SHARED}")
 
 
 @pytest.fixture(scope="module")
@@ -226,6 +225,10 @@ def _fit_two_parameter(pairs):
     return np.exp(np.clip(result.x[0], -6, 3)), 1 / (1 + np.exp(-result.x[1]))
 
 
+def test_the_benchmark_lies_beside_the_repository():
+    assert SHARED.exists(), f"the shared benchmark data must lie beside the repository: {SHARED}"
+
+
 @pytest.fixture(scope="module")
 def opinionqa():
     """Every model x method setting with human data (steering persona), its 10-labeled-cell
@@ -248,7 +251,6 @@ def opinionqa():
     return cells, curve, reference
 
 
-@needs_benchmark
 def test_every_setting_with_human_data_is_evaluated(opinionqa):
     cells, curve, reference = opinionqa
     settings = curve.settings.set_index(["model", "method"])
@@ -261,7 +263,6 @@ def test_every_setting_with_human_data_is_evaluated(opinionqa):
         ("anthropic_opus", "express_distribution"), "alignment_before"]
 
 
-@needs_benchmark
 def test_no_setting_is_worse_after_calibration_beyond_noise(opinionqa):
     # the issue: with 10 labeled cells, averaged over replications, no setting more than 0.3 points below
     _, curve, _ = opinionqa
@@ -271,7 +272,6 @@ def test_no_setting_is_worse_after_calibration_beyond_noise(opinionqa):
     assert summary["worst_gain"] == settings["gain"].min() >= -POINTS
 
 
-@needs_benchmark
 def test_mean_gain_is_at_least_the_two_parameter_calibrations(opinionqa):
     _, curve, reference = opinionqa
     gains = curve.settings.set_index(["model", "method"])["gain"]
@@ -279,7 +279,6 @@ def test_mean_gain_is_at_least_the_two_parameter_calibrations(opinionqa):
     assert gains.mean() >= reference["reference_gain"].mean(), (gains.mean(), reference["reference_gain"].mean())
 
 
-@needs_benchmark
 def test_cross_setting_spread_shrinks(opinionqa):
     _, curve, _ = opinionqa
     summary = curve.summary.iloc[0]
@@ -288,7 +287,6 @@ def test_cross_setting_spread_shrinks(opinionqa):
     assert summary["sd_after"] < summary["sd_before"]
 
 
-@needs_benchmark
 def test_the_never_worse_test_bites_without_identity_or_its_gate():
     # the settings the issue's table shows worsening; a rule without the fallback to identity
     # (always the temperature; or the best of the family, no blending) or without the
@@ -307,7 +305,6 @@ def test_the_never_worse_test_bites_without_identity_or_its_gate():
     assert (chosen["gain"] >= -POINTS).all()
 
 
-@needs_benchmark
 def test_global_opinion_qa_nominal_cells_are_not_made_worse():
     # GlobalOpinionQA has no ordinal mapping: its cells are nominal, compared by 1 - total
     # variation, with the members that do not use an order
