@@ -553,7 +553,8 @@ class AlignmentCurve:
     alignment_before / alignment_after (means over settings), gain, sd_before / sd_after (the
     standard deviation across settings of their mean alignment, ddof=1), worst_gain and
     worst_gain_setting, lowest_after and lowest_after_setting, skipped (settings with too few cells).
-    draws: one row per setting, size and replication (member chosen, cv_gain, alignments).
+    draws: one row per setting, size and replication: the member and blend chosen, cv_gain, the
+    mean alignments, and labeled (the (item, group) cells drawn).
     notes: what was skipped and why.
     """
 
@@ -601,9 +602,10 @@ def alignment_curve(cells, sizes=(1, 3, 10, 30), replications=20, seed=0, *, by=
                 before, after = _scores(fitted, pack.take(rest))
                 draws.append({**dict(zip(by, key)), "n_labeled": size, "replication": replication,
                               "n_cells": n, "member": fitted.member, "blend": fitted.blend, "cv_gain": fitted.cv_gain,
-                              "alignment_before": before.mean(), "alignment_after": after.mean()})
+                              "alignment_before": before.mean(), "alignment_after": after.mean(),
+                              "labeled": fitted.labeled})
     columns = by + ["n_labeled", "replication", "n_cells", "member", "blend", "cv_gain", "alignment_before",
-                    "alignment_after"]
+                    "alignment_after", "labeled"]
     draws = pd.DataFrame(draws, columns=columns)
     draws["gain"] = draws["alignment_after"] - draws["alignment_before"]
     keys = by + ["n_labeled"]
