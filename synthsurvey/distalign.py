@@ -14,7 +14,12 @@ The levels of a question are its options at whole positions 1..k; options after 
 ("Refused", "Not sure") are refusals and options at half positions (2.5: "Neither helping nor
 hurting") are midpoints: neither is a level, both are left out of the pmfs and counted per cell
 (respondents for the humans, stated probability for the LLM). Questions whose positions are not
-1..k (three give every option position 1: unordered choices) are nominal and left out.
+1..k (every option at 1: unordered choices) are nominal and left out. The questions file holds
+only 18 of the benchmark's 100 questions (its other rows are other questions); a question it
+lacks takes the positions of the file's questions with exactly its options when they all agree
+(a battery's shared answer scale: 43 questions), and the 38 others, which have no scale in the
+file, are left out: 60 ordinal questions in all. The LLM's probabilities on the levels are
+rescaled to sum to 1 (verbalized and logprob distributions rarely sum to 1 over the options).
 
 GlobalOpinionQA (``load_globalopinionqa``) has no ordinal mapping: ``globalvalues_questions.csv``
 lists each question's options (the union of the countries' answer lists, in source order) and
@@ -237,7 +242,8 @@ def load_opinionqa(folder, steering=("persona",), models=None, methods=None, bor
     # steering "none": its cells (filed under Democrat) become one cell per human group
     groups = table.loc[table["steering"] != "none", ["attribute", "group"]].drop_duplicates()
     if groups.empty:
-        groups = pd.read_csv(_file(folder, OPINIONQA_FILES["distributions"]), usecols=["steering", "attribute", "group"])
+        groups = pd.read_csv(_file(folder, OPINIONQA_FILES["distributions"]),
+                             usecols=["steering", "attribute", "group"])
         groups = groups.loc[groups["steering"] != "none", ["attribute", "group"]].drop_duplicates()
     unsteered = cells["steering"] == "none"
     if unsteered.any():

@@ -72,7 +72,8 @@ def test_a_pmf_is_on_its_questions_ordinal_positions_with_refusals_and_midpoints
     np.testing.assert_allclose(cell["human_prob"], on_levels / on_levels.sum())
     assert (cell["n_human"] == on_levels.sum()).all()
     assert (cell["n_human_refused"] == answered.get("Refused", 0)).all()
-    assert (cell["n_human_midpoint"] == answered["Neither helps nor hurts"]).all() and answered["Neither helps nor hurts"] > 0
+    midpoint = answered["Neither helps nor hurts"]
+    assert (cell["n_human_midpoint"] == midpoint).all() and midpoint > 0
     stated = raw[(raw["qid"] == item) & (raw["group"] == group) & (raw["model"] == "gpt-4")
                  & (raw["method"] == "sequence") & (raw["steering"] == "persona")].set_index("option")
     assert stated.loc["Helps a lot", "letter"] != "A"  # the mapping goes by the option, not its letter
