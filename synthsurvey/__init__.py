@@ -43,7 +43,8 @@ _PUBLIC = {
     "FidelityReport": ("synthsurvey.evaluation.fidelity", "FidelityReport"),
     "report": ("synthsurvey.evaluation.report", "report"),
     "group_cells": ("synthsurvey.evaluation.groups", "group_cells"),
-    "calibrate_groups": ("synthsurvey.evaluation.groups", "calibrate_groups"),
+    "calibrate_groups": ("synthsurvey.evaluation.calibration", "calibrate_groups"),
+    "GroupCalibration": ("synthsurvey.evaluation.calibration", "GroupCalibration"),
     "alignment_curve": ("synthsurvey.evaluation.groups", "alignment_curve"),
 }
 

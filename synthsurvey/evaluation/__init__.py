@@ -3,7 +3,8 @@ group-level calibration, and the HTML report."""
 
 from . import metrics
 from .fidelity import FidelityReport, fidelity
-from .groups import alignment_curve, calibrate_groups, group_cells
+from .calibration import GroupCalibration, calibrate_groups
+from .groups import alignment_curve, group_cells
 from .recovery import RecoveryResult, recover
 from .report import report
 

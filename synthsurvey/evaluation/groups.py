@@ -1,25 +1,20 @@
-"""Group-level data: per (item, group) human answer distributions beside LLM distributions,
-and a calibration of the LLM's group distributions toward the human ones, fit on a few
-labeled cells and evaluated on the rest by opinion alignment 1 - W1/(C-1) (Santurkar et al.
-2023; the distributional-alignment setting of Meister et al. 2024).
+"""Group-level data and its calibration curve: per (item, group) human answer distributions
+beside LLM distributions (``group_cells``), and the alignment of held-out cells before and after
+calibration by number of labeled cells, per setting (``alignment_curve``). The calibration
+itself: ``calibration``."""
 
-Calibration: the LLM pmf p of a cell is sharpened (tau > 1) or flattened (tau < 1),
-q ~ p^tau, one parameter chosen to minimise the mean W1/(C-1) over the labeled cells. One
-parameter, because a few labeled cells cannot support more: a variant that also mixed in the
-labeled cells' mean human pmf lowered alignment on Smartvote with fewer than ten labeled cells.
-"""
 
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import scipy.optimize
 
 from ..common.checks import require_columns
 from ..common.errors import SynthsurveyError
-from .metrics import opinion_alignment
-
-CELL_COLUMNS = ["item", "group", "level", "human_prob", "llm_prob"]
+from ..featurize.scales import level_codes
+from .calibration import BLENDS, _calibrate_pack, _check_options, _scores
+from .cells import CELL_COLUMNS, _native, _split
 
 
 def group_cells(samples, humans, covariates, key="id", group=None):
@@ -43,7 +38,7 @@ def group_cells(samples, humans, covariates, key="id", group=None):
             if len(llm_values) == 0:
                 continue
             human_codes = np.searchsorted(levels, human_group["response"].to_numpy())
-            llm_codes = np.argmin(np.abs(llm_values[:, None] - levels[None, :]), axis=1)
+            llm_codes = level_codes(llm_values, levels, exact=False)  # each draw binned to the nearest human level
             human_pmf = np.bincount(human_codes, minlength=len(levels)) / len(human_codes)
             llm_pmf = np.bincount(llm_codes, minlength=len(levels)) / len(llm_codes)
             for level, h, p in zip(levels, human_pmf, llm_pmf):
@@ -52,80 +47,99 @@ def group_cells(samples, humans, covariates, key="id", group=None):
     return pd.DataFrame(rows)
 
 
-def _split(cells):
-    """{(item, group): (human pmf, llm pmf)} in level order."""
-    require_columns(cells, CELL_COLUMNS, "cells")
-    out = {}
-    for (item, group), rows in cells.sort_values("level").groupby(["item", "group"], sort=False):
-        if len(rows) < 2:
-            raise SynthsurveyError(f"cell (item={item!r}, group={group!r}) has {len(rows)} level: opinion "
-                                   "alignment needs at least 2 (drop the cells of one-level items)")
-        out[(item, group)] = (rows["human_prob"].to_numpy(dtype=float), rows["llm_prob"].to_numpy(dtype=float))
-    return out
+# ---------------------------------------------------------------------------------------------
+# cells as padded arrays
 
 
 @dataclass(frozen=True)
-class GroupCalibration:
-    """Fitted calibration: the exponent ``tau`` and the labeled cells it was fit on."""
+class AlignmentCurve:
+    """Alignment before and after calibration by number of labeled cells, per setting.
 
-    tau: float
-    labeled: tuple
+    settings: one row per setting (the ``by`` columns) and size: n_cells, replications,
+    alignment_before / alignment_after (means over replications of the mean over the unlabeled
+    cells), gain and gain_sd (over replications), chosen (how often each member was chosen).
+    summary: one row per size, across the settings evaluated at that size: settings,
+    alignment_before / alignment_after (means over settings), gain, sd_before / sd_after (the
+    standard deviation across settings of their mean alignment, ddof=1), worst_gain and
+    worst_gain_setting, lowest_after and lowest_after_setting, skipped (settings with too few cells).
+    draws: one row per setting, size and replication: the member and blend chosen, cv_gain, the
+    mean alignments, and labeled (the (item, group) cells drawn).
+    notes: what was skipped and why.
+    """
 
-    def transform(self, llm_pmf):
-        """Calibrated pmf of one cell's LLM pmf: normalised llm_pmf ** tau."""
-        powered = np.power(np.clip(np.asarray(llm_pmf, dtype=float), 1e-12, None), self.tau)
-        return powered / powered.sum()
+    settings: pd.DataFrame
+    summary: pd.DataFrame
+    draws: pd.DataFrame = field(repr=False)
+    notes: tuple = ()
+    by: tuple = ()
 
-    def evaluate(self, cells):
-        """Per unlabeled cell: opinion alignment of the raw and of the calibrated LLM pmf
-        (DataFrame item, group, n_levels, alignment_before, alignment_after)."""
-        rows = []
-        for (item, group), (human, llm) in _split(cells).items():
-            if (item, group) in self.labeled:
+
+def _label(by, key):
+    return " / ".join(str(v) for v in key) if by else "all cells"
+
+
+def alignment_curve(cells, sizes=(1, 3, 10, 30), replications=20, seed=0, *, by=None, members=None,
+                    alpha=0.05, blends=BLENDS, ridge=0.01, metric="opinion_alignment", folds="item"):
+    """Mean alignment on the unlabeled cells before and after calibration, for each number of
+    labeled cells in ``sizes`` drawn at random (``replications`` draws per size) and each setting
+    (the groups of columns ``by``, e.g. ["model", "method", "steering"]; None: all cells are one
+    setting). A size that leaves a setting no cell to evaluate is skipped with a note. Every
+    setting and size draws from its own seeded stream, so runs with other options (members,
+    alpha, blends) see the same labeled cells. Returns an AlignmentCurve; the calibration options are
+    those of ``calibrate_groups``."""
+    members, blends = _check_options(members, metric, alpha, blends, ridge, folds)
+    by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    require_columns(cells, CELL_COLUMNS + by, "cells")
+    sizes = [int(s) for s in sizes]
+    if any(s < 1 for s in sizes) or replications < 1:
+        raise SynthsurveyError(f"sizes and replications must be positive, got {sizes} and {replications}")
+    groups = cells.groupby(by, sort=True) if by else [((), cells)]
+    draws, notes = [], []
+    for key, setting_cells in groups:
+        key = tuple(_native(k) for k in (key if isinstance(key, tuple) else (key,))) if by else ()
+        pack = _split(setting_cells)
+        n = len(pack.keys)
+        for size in sizes:
+            if size >= n:
+                notes.append(f"{_label(by, key)}: {size} labeled cells leave none to evaluate (there are {n})")
                 continue
-            rows.append({"item": item, "group": group, "n_levels": len(human),
-                         "alignment_before": opinion_alignment(human, llm),
-                         "alignment_after": opinion_alignment(human, self.transform(llm))})
-        return pd.DataFrame(rows)
-
-
-def calibrate_groups(cells, labeled):
-    """Fit the calibration on the ``labeled`` cells (an iterable of (item, group) pairs) of
-    ``cells`` (as from ``group_cells``). Returns a GroupCalibration."""
-    split = _split(cells)
-    labeled = tuple(tuple(cell) for cell in labeled)
-    unknown = [cell for cell in labeled if cell not in split]
-    if unknown:
-        raise SynthsurveyError(f"labeled cells not in cells: {unknown[:5]}")
-    if not labeled:
-        raise SynthsurveyError("calibration needs at least one labeled cell")
-
-    def loss(log_tau):
-        candidate = GroupCalibration(float(np.exp(log_tau)), labeled)
-        return np.mean([1 - opinion_alignment(split[cell][0], candidate.transform(split[cell][1])) for cell in labeled])
-
-    result = scipy.optimize.minimize_scalar(loss, bounds=(np.log(0.05), np.log(5)), method="bounded")
-    return GroupCalibration(float(np.exp(result.x)), labeled)
-
-
-def alignment_curve(cells, sizes=(1, 2, 3, 5, 10, 20), replications=20, seed=0):
-    """Mean opinion alignment on the unlabeled cells before and after calibration, by number of
-    labeled cells drawn at random (``replications`` draws per size). DataFrame: n_labeled,
-    alignment_before, alignment_after, gain, gain_sd (over replications)."""
-    rng = np.random.default_rng(seed)
-    keys = list(_split(cells))
-    rows = []
+            rng = np.random.default_rng([seed, zlib.crc32(repr(key).encode()), size])
+            for replication in range(replications):
+                chosen = rng.choice(n, size, replace=False)
+                rest = np.setdiff1d(np.arange(n), chosen)
+                fitted = _calibrate_pack(pack.take(chosen), metric, members, alpha, blends, ridge, folds)
+                before, after = _scores(fitted, pack.take(rest))
+                draws.append({**dict(zip(by, key)), "n_labeled": size, "replication": replication,
+                              "n_cells": n, "member": fitted.member, "blend": fitted.blend, "cv_gain": fitted.cv_gain,
+                              "alignment_before": before.mean(), "alignment_after": after.mean(),
+                              "labeled": fitted.labeled})
+    columns = by + ["n_labeled", "replication", "n_cells", "member", "blend", "cv_gain", "alignment_before",
+                    "alignment_after", "labeled"]
+    draws = pd.DataFrame(draws, columns=columns)
+    draws["gain"] = draws["alignment_after"] - draws["alignment_before"]
+    keys = by + ["n_labeled"]
+    settings = draws.groupby(keys, sort=True).agg(
+        n_cells=("n_cells", "first"), replications=("replication", "size"),
+        alignment_before=("alignment_before", "mean"), alignment_after=("alignment_after", "mean"),
+        gain=("gain", "mean"), gain_sd=("gain", "std"),
+        chosen=("member", lambda m: ", ".join(f"{k} {v}" for k, v in m.value_counts().items()))).reset_index()
+    summary = []
+    n_settings = len(groups) if by else 1
     for size in sizes:
-        if size >= len(keys):
-            raise SynthsurveyError(f"{size} labeled cells leave none to evaluate (there are {len(keys)})")
-        for replication in range(replications):
-            chosen = [keys[i] for i in rng.choice(len(keys), size, replace=False)]
-            scores = calibrate_groups(cells, chosen).evaluate(cells)
-            rows.append({"n_labeled": size, "replication": replication,
-                         "alignment_before": scores["alignment_before"].mean(),
-                         "alignment_after": scores["alignment_after"].mean()})
-    table = pd.DataFrame(rows)
-    table["gain"] = table["alignment_after"] - table["alignment_before"]
-    return table.groupby("n_labeled").agg(alignment_before=("alignment_before", "mean"),
-                                          alignment_after=("alignment_after", "mean"),
-                                          gain=("gain", "mean"), gain_sd=("gain", "std")).reset_index()
+        rows = settings[settings["n_labeled"] == size]
+        label = [_label(by, tuple(r)) for r in rows[by].itertuples(index=False)] if by else ["all cells"] * len(rows)
+        if rows.empty:
+            summary.append({"n_labeled": size, "settings": 0, "skipped": n_settings})
+            continue
+        worst, lowest = int(np.argmin(rows["gain"].to_numpy())), int(np.argmin(rows["alignment_after"].to_numpy()))
+        summary.append({"n_labeled": size, "settings": len(rows),
+                        "alignment_before": rows["alignment_before"].mean(),
+                        "alignment_after": rows["alignment_after"].mean(), "gain": rows["gain"].mean(),
+                        "sd_before": rows["alignment_before"].std(), "sd_after": rows["alignment_after"].std(),
+                        "worst_gain": rows["gain"].iloc[worst], "worst_gain_setting": label[worst],
+                        "lowest_after": rows["alignment_after"].iloc[lowest], "lowest_after_setting": label[lowest],
+                        "skipped": n_settings - len(rows)})
+    summary = pd.DataFrame(summary, columns=["n_labeled", "settings", "alignment_before", "alignment_after", "gain",
+                                             "sd_before", "sd_after", "worst_gain", "worst_gain_setting",
+                                             "lowest_after", "lowest_after_setting", "skipped"])
+    return AlignmentCurve(settings=settings, summary=summary, draws=draws, notes=tuple(notes), by=tuple(by))
