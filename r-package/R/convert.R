@@ -112,8 +112,8 @@
 
 # `x` (a column back from Python) in the type of `original` (the R column it came from).
 .like <- function(x, original) {
-  if (is.character(original) && is.factor(x)) return(as.character(x))
   if (inherits(original, "haven_labelled")) return(.labels_as_levels(x, original))
+  if (is.character(original) && is.factor(x)) return(as.character(x))
   x
 }
 

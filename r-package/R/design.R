@@ -85,6 +85,7 @@
   terms <- stats::delete.response(stats::terms(formula))
   if (!is.null(attr(terms, "offset"))) .abort("offset() terms are not supported in a debiasing formula")
   pilot <- .model_frame(terms, data[is_pilot, , drop = FALSE], drop.unused.levels = TRUE)
+  terms <- attr(pilot, "terms")  # with predvars: poly(), ns(), scale() keep the pilot's bases on new rows
   x_pilot <- stats::model.matrix(terms, pilot)
   contrasts <- attr(x_pilot, "contrasts")
   xlevels <- stats::.getXlevels(terms, pilot)

@@ -109,7 +109,8 @@ deviance.ss_debias <- function(object, ...) {
 logLik.ss_debias <- function(object, ...) {
   info <- object$info
   if (is.null(info$log_likelihood)) .abort(sprintf("a %s fit has no log-likelihood", info$family))
-  structure(info$log_likelihood, df = info$n_coef + (info$family == "ols"), nobs = info$nobs, class = "logLik")
+  structure(info$log_likelihood, nall = info$nobs, nobs = info$nobs, df = info$n_coef + (info$family == "ols"),
+            class = "logLik")
 }
 
 #' @rdname ss_debias-methods

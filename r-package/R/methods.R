@@ -40,8 +40,18 @@
 .restore_keys <- function(table, x) {
   for (name in intersect(names(x$covariates), names(table))) {
     original <- x$covariates[[name]]
-    if (is.character(original) && is.factor(table[[name]])) table[[name]] <- as.character(table[[name]])
-    if (inherits(original, "haven_labelled")) table[[name]] <- .labels_as_levels(table[[name]], original)
+    values <- table[[name]]
+    table[[name]] <- if (inherits(original, "haven_labelled")) {
+      .labels_as_levels(values, original)
+    } else if (is.factor(original)) {
+      factor(as.character(values), levels = levels(original), ordered = is.ordered(original))
+    } else if (is.character(original)) {
+      as.character(values)
+    } else if (is.logical(original)) {
+      as.logical(values)
+    } else {
+      values
+    }
   }
   table
 }
@@ -93,7 +103,13 @@ vcov.ss_population <- function(object, ...) {
 
 #' @rdname ss_population-methods
 #' @export
-nobs.ss_population <- function(object, ...) as.integer(max(object$table$n_labeled))
+nobs.ss_population <- function(object, ...) .population_nobs(object)
+
+# Pilot answers used: summed over subgroups, else those of any row (every row uses them all).
+.population_nobs <- function(x) {
+  counts <- x$table$n_labeled
+  as.integer(if (length(x$keys)) sum(counts) else max(counts))
+}
 
 #' @rdname ss_population-methods
 #' @export

@@ -119,7 +119,7 @@ tidy.ss_population <- function(x, conf.int = TRUE, conf.level = NULL, ...) {
 #' @export
 glance.ss_population <- function(x, ...) {
   table <- x$table
-  .tibble(data.frame(estimate = x$what, n_rows = nrow(table), nobs = max(table$n_labeled),
+  .tibble(data.frame(estimate = x$what, n_rows = nrow(table), nobs = .population_nobs(x),
                      n_unlabeled = max(table$n_unlabeled), method = table$method[1], design = table$design[1],
                      conf.level = 1 - x$alpha))
 }

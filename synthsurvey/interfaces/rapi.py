@@ -150,7 +150,7 @@ def result_spec(result):
     object and its pickle (which R keeps, to restore the object in a later session)."""
     return {"table": frame_to_spec(result.table()), "alpha": result.alpha, "notes": list(result.notes),
             "keys": [str(key) for key in result.table().attrs.get("keys", ())], "py": result,
-            "pickle": pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)}
+            "pickle": bytearray(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))}
 
 
 def restore(data):
@@ -291,7 +291,7 @@ def fidelity(fits, formula, by, coherence, replications):
                                      coherence=None if coherence is None else tuple(coherence),
                                      replications=int(replications))
     return {"tables": {name: frame_to_spec(table) for name, table in report.tables().items()}, "py": report,
-            "pickle": pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)}
+            "pickle": bytearray(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))}
 
 
 def report(fits_or_report, path, title, formula, by, coherence):

@@ -88,6 +88,7 @@ def _column_from_spec(column, n_rows):
     kind = column["kind"]
     if kind in ("double", "date", "datetime"):
         values = _read(column["address"], "<f8", n_rows)
+        np.nan_to_num(values, copy=False, nan=np.nan)  # R's NA is a NaN with a payload: a plain NaN
         if kind == "date":
             return pd.to_datetime(values * SECONDS_PER_DAY, unit="s", origin="unix")
         if kind == "datetime":
