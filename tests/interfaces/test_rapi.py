@@ -33,7 +33,7 @@ def test_ids_that_do_not_match_as_text_name_both_tables(simulated):
     with pytest.raises(SynthsurveyError, match=r"ids of samples \(id: text, e.g. 'R_1'.*and of humans \(id: numbers, "
                                                r"e.g. 3.*do not match as text"):
         rapi._linked_ids(samples, pilot, covariates, "id")
-    padded = pilot.assign(id=pilot["id"].map("{:03d}".format))  # "001" is not the text of 1: numbers become text
+    padded = simulated.pilot.assign(id=simulated.pilot["id"].map("{:03d}".format))  # "001" is not the text of 1: numbers become text
     rapi._linked_ids(simulated.samples.copy(), padded, None, "id")
     assert padded["id"].iloc[0] == f"{simulated.pilot['id'].iloc[0]:03d}"
 
