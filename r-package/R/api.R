@@ -120,6 +120,8 @@ ss_features <- function(samples, key = "id", scales = NULL) {
 #' @param scales Optional named list of item scales (see \code{\link{ss_features}}).
 #' @param link Link of the ordinal family: \code{"logit"} or \code{"probit"}.
 #' @param q Quantile of the quantreg family.
+#' @param features Optional feature table made by \code{\link{ss_features}} (then \code{samples}
+#'   may be \code{NULL}): refitting on many pilots does not recompute the features.
 #' @return An object of class \code{ss_debias}, with the methods of
 #'   \code{\link{ss_debias-methods}} (\code{coef}, \code{summary}, \code{predict},
 #'   \code{residuals}, \code{AIC}, \code{tidy} ...).
@@ -132,9 +134,9 @@ ss_features <- function(samples, key = "id", scales = NULL) {
 #' head(predict(fit))
 #' @export
 ss_debias <- function(formula, samples, humans, covariates = NULL, family = "ols", key = "id",
-                      scales = NULL, link = "logit", q = 0.5) {
+                      scales = NULL, link = "logit", q = 0.5, features = NULL) {
   inputs <- list(formula = formula, samples = samples, humans = humans, covariates = covariates,
-                 family = family, key = key, scales = scales, link = link, q = q)
+                 family = family, key = key, scales = scales, link = link, q = q, features = features)
   fit <- .debias(inputs)
   fit$call <- match.call()
   fit
@@ -157,13 +159,15 @@ ss_debias <- function(formula, samples, humans, covariates = NULL, family = "ols
   }
   if (is.character(formula) && length(formula) == 1) {  # the core's own syntax and design
     py <- .call("debias", formula, .frame_in(samples, "samples"), .frame_in(humans, "humans"),
-                .frame_in(covariates, "covariates"), family, key, scales, link, q)
+                .frame_in(covariates, "covariates"), family, key, scales, link, q,
+                .frame_in(inputs$features, "features"))
     return(.new_fit(py, inputs, formula, NULL))
   }
   item <- .formula_item(formula)
   columns <- .formula_columns(formula, covariates)
   built <- .call("debias_model", .columns_formula(item, columns), .frame_in(samples, "samples"),
-                 .frame_in(humans, "humans"), .frame_in(covariates, "covariates"), family, key, scales, link, q)
+                 .frame_in(humans, "humans"), .frame_in(covariates, "covariates"), family, key, scales, link, q,
+                 .frame_in(inputs$features, "features"))
   frame <- .frame_out(built$frame)
   data <- .design_data(frame, covariates, columns)
   design <- .build_design(formula, data, frame$is_pilot, family)
@@ -199,6 +203,32 @@ ss_debias <- function(formula, samples, humans, covariates = NULL, family = "ols
 ss_baselines <- function(fit) {
   .fit_first(fit, NULL, "ss_baselines")
   .fit_frame(fit, "fit_baselines")
+}
+
+#' The default debiasing formula of an item
+#'
+#' The item's full draw vector (mean, spread, shape, quantiles and shares; see
+#' \code{\link{ss_features}}) or, with \code{variant = "mean"}, the draw mean alone, plus
+#' covariate terms. With \code{features}, features that are constant for the item there
+#' (\code{llm_sd} with one draw per person) or linear in the others are left out.
+#'
+#' @param item The item's name.
+#' @param scale Its levels (\code{1:5}), \code{"binary"} or \code{"continuous"}.
+#' @param covariates Covariate terms in R's syntax (\code{c("age", "factor(educ)")}).
+#' @param variant \code{"full"} or \code{"mean"}.
+#' @param features Optional feature table from \code{\link{ss_features}}.
+#' @return A formula (its environment the caller's).
+#' @examplesIf ss_available()
+#' ss_default_formula("belief", 1:5, c("age", "factor(educ)"))
+#' @export
+ss_default_formula <- function(item, scale, covariates = character(), variant = "full", features = NULL) {
+  .check_string(item, "item")
+  .check_string(variant, "variant", c("full", "mean"))
+  if (is.numeric(scale)) scale <- as.list(as.double(scale))
+  text <- .call("default_formula", item, scale, as.list(as.character(covariates)), variant,
+                .frame_in(features, "features"))
+  text <- gsub("Q\\(\"([^\"]*)\"\\)", "`\\1`", text)
+  stats::as.formula(text, env = parent.frame())
 }
 
 # by = a name, several names or a one-sided formula (~ region, ~ sex + party): the names.
@@ -338,12 +368,15 @@ ss_population_logit <- function(fit, formula, method = "ppi++", design = "subsam
 #' @param rho,sd Assumed correlation and answer standard deviation, without a fit.
 #' @param n_population Optional population size (finite-population correction).
 #' @param alpha Error level.
-#' @return An object of class \code{ss_pilot_plan}.
+#' @param sizes Pilot sizes of the plan's \code{curve} (expected half-widths; default: a range
+#'   around the plan's sizes).
+#' @return An object of class \code{ss_pilot_plan}: \code{n_ppi}, \code{n_classical}, \code{rho},
+#'   \code{sd}, \code{curve} (n, half_width_classical, half_width_ppi).
 #' @examplesIf ss_available()
 #' ss_plan_pilot(half_width = 0.1, rho = 0.6, sd = 1.2)
 #' @export
 ss_plan_pilot <- function(fit = NULL, half_width = NULL, rho = NULL, sd = NULL, n_population = NULL,
-                          alpha = 0.05) {
+                          alpha = 0.05, sizes = NULL) {
   if (is.numeric(fit)) .abort(sprintf("ss_plan_pilot takes the fit first: ss_plan_pilot(fit, half_width = %s)", fit))
   if (!is.null(fit)) .fit_first(fit, NULL, "ss_plan_pilot")
   if (is.null(half_width)) .abort("ss_plan_pilot needs half_width, the target half-width of the interval")
@@ -352,8 +385,9 @@ ss_plan_pilot <- function(fit = NULL, half_width = NULL, rho = NULL, sd = NULL, 
     value <- get(name)
     if (!is.null(value)) assign(name, .check_number(value, name))
   }
+  if (!is.null(sizes) && (!is.numeric(sizes) || anyNA(sizes))) .abort("sizes must be pilot sizes (numbers)")
   plan <- .call("plan_pilot", if (is.null(fit)) NULL else .fit_py(fit), half_width, rho, sd, n_population,
-                .check_number(alpha, "alpha"))
+                .check_number(alpha, "alpha"), if (is.null(sizes)) NULL else as.list(as.integer(sizes)))
   plan$table <- .tidy_names(.frame_out(plan$table))
   plan$curve <- .frame_out(plan$curve)
   plan$handle <- .handle(plan$py)

@@ -22,6 +22,7 @@ from ..common.errors import SynthsurveyError, preview
 from ..io import datasets
 from ..io.simulate import STUDY_FILES, simulate_study
 from ..models import DebiasModel
+from ..models import default_formula as default_formula_text
 from ..models import debias as core_debias
 from ..models.frame import IS_PILOT, RESPONSE
 from .rbridge import frame_from_spec, frame_to_spec, matrix_from_spec
@@ -135,12 +136,17 @@ def _linked_ids(samples, humans, covariates, key):
         _link([("humans", humans, "id"), ("covariates", covariates, "id")])
 
 
-def _tables(samples, humans, covariates, key, row_numbers=False):
-    samples, humans, covariates = _frame(samples), _frame(humans), _frame(covariates)
+def _tables(samples, humans, covariates, key, row_numbers=False, features=None):
+    """The tables of a call as pandas, ids linked (see ``_link``); ``features`` (a feature table,
+    standing in for the samples) is linked like them. With ``row_numbers``, covariates get the
+    column ``_r_row``: each person's row in R's covariates."""
+    samples, humans, covariates, features = (_frame(table) for table in (samples, humans, covariates, features))
     if row_numbers and covariates is not None:
         covariates[ROW] = np.arange(1, len(covariates) + 1, dtype=np.int32)
-    _linked_ids(samples, humans, covariates, key)
-    return samples, humans, covariates
+    for draws in (samples, features):
+        if draws is not None:
+            _linked_ids(draws, humans, covariates, key)
+    return samples, humans, covariates, features
 
 
 # results -----------------------------------------------------------------------------------------
@@ -170,20 +176,20 @@ def features(samples, key, scales):
 
 # fits ----------------------------------------------------------------------------------------------
 
-def debias(formula, samples, humans, covariates, family, key, scales, link, q):
+def debias(formula, samples, humans, covariates, family, key, scales, link, q, features=None):
     """ss_debias with a formula in the Python core's syntax: the fitted DebiasResults."""
-    samples, humans, covariates = _tables(samples, humans, covariates, key)
+    samples, humans, covariates, features = _tables(samples, humans, covariates, key, features=features)
     return core_debias(formula, samples, humans, covariates, family=family, key=key,
-                       scales=_scales(scales), link=link, q=float(q))
+                       scales=_scales(scales), link=link, q=float(q), features=features)
 
 
-def debias_model(formula, samples, humans, covariates, family, key, scales, link, q):
+def debias_model(formula, samples, humans, covariates, family, key, scales, link, q, features=None):
     """The DebiasModel of ``formula`` (an item and the columns R's formula reads) and the columns
     of its frame R builds the design from: id, the row of each person in R's covariates
     (``_r_row``), response, is_pilot and the formula's llm_* features."""
-    samples, humans, covariates = _tables(samples, humans, covariates, key, row_numbers=True)
+    samples, humans, covariates, features = _tables(samples, humans, covariates, key, True, features)
     model = DebiasModel(formula, samples, humans, covariates, family=family, key=key, scales=_scales(scales),
-                        link=link, q=float(q))
+                        link=link, q=float(q), features=features)
     columns = ["id", *([ROW] if ROW in model.frame.columns else []), RESPONSE, IS_PILOT,
                *model.spec.llm_features]
     return {"model": model, "frame": frame_to_spec(model.frame[columns])}
@@ -271,10 +277,11 @@ def coefficient_table(function, fit, formula, options):
     return result_spec(getattr(inference, function)(fit, formula, **_options(options)))
 
 
-def plan_pilot(fit, half_width, rho, sd, n_population, alpha):
+def plan_pilot(fit, half_width, rho, sd, n_population, alpha, sizes=None):
     plan = inference.plan_pilot(fit, half_width=half_width, rho=rho, sd=sd,
                                 n_population=None if n_population is None else int(n_population), alpha=alpha)
-    return {**result_spec(plan), "curve": frame_to_spec(plan.curve()), "target": plan.target, "n_ppi": plan.n_ppi,
+    curve = plan.curve(None if sizes is None else [int(size) for size in sizes])
+    return {**result_spec(plan), "curve": frame_to_spec(curve), "target": plan.target, "n_ppi": plan.n_ppi,
             "n_classical": plan.n_classical, "sd": plan.sd, "rho": plan.rho}
 
 
@@ -300,6 +307,31 @@ def report(fits_or_report, path, title, formula, by, coherence):
         return str(fidelity_stage.report(fits_or_report, path, title=title))
     return str(fidelity_stage.report(list(fits_or_report), path, title=title, formula=formula, by=list(by or []),
                                      coherence=None if coherence is None else tuple(coherence)))
+
+
+def default_formula(item, scale, covariates, variant, features):
+    """ss_default_formula: the formula text (covariate terms are R's, pasted as given)."""
+    scale = scale if isinstance(scale, str) else [float(level) for level in np.atleast_1d(scale)]
+    return default_formula_text(item, scale, list(covariates or []), variant=variant, features=_frame(features))
+
+
+def group_cells(samples, humans, covariates, key, group):
+    """ss_group_cells: human and LLM distributions per (item, group)."""
+    samples, humans, covariates, _ = _tables(samples, humans, covariates, key)
+    return frame_to_spec(fidelity_stage.group_cells(samples, humans, covariates, key=key, group=group))
+
+
+def calibrate_groups(cells, labeled):
+    """ss_calibrate_groups: the calibration fit on ``labeled`` [(item, group)] and its evaluation."""
+    cells = _frame(cells)
+    calibration = fidelity_stage.calibrate_groups(cells, [tuple(cell) for cell in labeled])
+    return {"tau": calibration.tau, "evaluation": frame_to_spec(calibration.evaluate(cells))}
+
+
+def alignment_curve(cells, sizes, replications, seed):
+    """ss_alignment_curve: alignment gain by number of labeled cells."""
+    return frame_to_spec(fidelity_stage.alignment_curve(_frame(cells), sizes=[int(size) for size in sizes],
+                                                        replications=int(replications), seed=int(seed)))
 
 
 # data ---------------------------------------------------------------------------------------------
