@@ -170,7 +170,7 @@ ss_debias <- function(formula, samples, humans, covariates = NULL, family = "ols
                  .frame_in(inputs$features, "features"))
   frame <- .frame_out(built$frame)
   data <- .design_data(frame, covariates, columns)
-  design <- .build_design(formula, data, frame$is_pilot, family)
+  design <- .build_design(formula, data, frame$is_pilot, family, inputs$contrasts)
   py <- .call("debias_fit", built$model, .matrix_in(design$x), as.list(design$reads_llm))
   design$x_pilot <- design$x[frame$is_pilot, , drop = FALSE]
   attr(design$x_pilot, "assign") <- attr(design$x, "assign")
@@ -180,14 +180,21 @@ ss_debias <- function(formula, samples, humans, covariates = NULL, family = "ols
   .new_fit(py, inputs, formula, design)
 }
 
+# A fit: the Python DebiasResults behind a handle (read it with .fit_py(), which restores it after
+# saveRDS/readRDS; `py` is the same object, kept for code written before the handle), what R's
+# methods show (`info`), R's design (terms, levels, contrasts, the pilot's model matrix) and the
+# inputs it was made from.
 .new_fit <- function(py, inputs, formula, design) {
-  structure(list(handle = .handle(py), info = .call("fit_info", py), formula = formula, design = design,
+  structure(list(handle = .handle(py), py = py, info = .call("fit_info", py), formula = formula, design = design,
                  inputs = inputs, call = NULL), class = "ss_debias")
 }
 
 # The Python DebiasResults of a fit; after saveRDS/readRDS, refit from the stored inputs (the
-# same data, the same numbers).
-.fit_py <- function(fit) .py(fit, function(x) .debias(x$inputs)$handle$py)
+# same data, the same numbers; the contrasts the fit was made with, whatever options(contrasts)
+# the new session has).
+.fit_py <- function(fit) {
+  .py(fit, function(x) .debias(c(x$inputs, list(contrasts = x$design$contrasts)))$handle$py)
+}
 
 .fit_frame <- function(fit, what, ...) .frame_out(.call(what, .fit_py(fit), ...))
 

@@ -79,14 +79,15 @@
 }
 
 # Build the design of `formula` on `data` (one row per person of the fit's frame): terms,
-# factor levels and contrasts come from the pilot rows (as lm() on the pilot would make them),
-# the matrix covers every row. `reads_llm` flags the columns that read an llm_* feature.
-.build_design <- function(formula, data, is_pilot, family) {
+# factor levels and contrasts come from the pilot rows (as lm() on the pilot would make them;
+# `contrasts`, when given, are those of a saved fit), the matrix covers every row. `reads_llm`
+# flags the columns that read an llm_* feature.
+.build_design <- function(formula, data, is_pilot, family, contrasts = NULL) {
   terms <- stats::delete.response(stats::terms(formula))
   if (!is.null(attr(terms, "offset"))) .abort("offset() terms are not supported in a debiasing formula")
   pilot <- .model_frame(terms, data[is_pilot, , drop = FALSE], drop.unused.levels = TRUE)
   terms <- attr(pilot, "terms")  # with predvars: poly(), ns(), scale() keep the pilot's bases on new rows
-  x_pilot <- stats::model.matrix(terms, pilot)
+  x_pilot <- stats::model.matrix(terms, pilot, contrasts.arg = contrasts)
   contrasts <- attr(x_pilot, "contrasts")
   xlevels <- stats::.getXlevels(terms, pilot)
   x <- .new_matrix(list(terms = terms, xlevels = xlevels, contrasts = contrasts), data)

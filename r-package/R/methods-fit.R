@@ -58,6 +58,9 @@ NULL
 
 .level_alpha <- function(level) {
   level <- .check_number(level, "level")
+  if (!(level > 0 && level < 1)) {
+    .abort(sprintf("level must lie strictly between 0 and 1 (level = 0.95 gives 95%% intervals), got %s", level))
+  }
   1 - level
 }
 

@@ -2,8 +2,14 @@
 # printing and accessors, all read from the core's tidy tables (intervals at another level are
 # the core's table at that level).
 
-# The conf.low/conf.high columns of a tidy table as R's confint matrix ("2.5 %", "97.5 %").
-.interval_matrix <- function(table, labels, alpha, parm) {
+# The conf.low/conf.high columns of a tidy table as R's confint matrix ("2.5 %", "97.5 %"). A
+# `level` other than 1 - alpha is an error (callers wanting another level ask the core for the
+# table at that level first, see .table_at).
+.interval_matrix <- function(table, labels, alpha, parm, level = NULL) {
+  if (!is.null(level) && abs(level - (1 - alpha)) > 1e-9) {
+    .abort(sprintf("level = %g, but these intervals were computed at %g; estimate again with alpha = %g",
+                   level, 1 - alpha, 1 - level))
+  }
   result <- cbind(table$conf.low, table$conf.high)
   probs <- c(alpha / 2, 1 - alpha / 2)
   dimnames(result) <- list(labels, sprintf("%s %%", format(100 * probs, trim = TRUE, digits = 3)))
@@ -23,7 +29,7 @@
 
 # population estimates ---------------------------------------------------------------
 
-.new_population <- function(result, what, fit) {
+.new_population <- function(result, what, fit = NULL) {
   keys <- unlist(result$keys)
   x <- structure(list(table = .tidy_names(.frame_out(result$table)), alpha = result$alpha,
                       notes = unlist(result$notes), keys = keys, what = what, handle = .handle(result$py),
