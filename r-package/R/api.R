@@ -165,9 +165,16 @@ ss_debias <- function(formula, samples, humans, covariates = NULL, family = "ols
   }
   item <- .formula_item(formula)
   columns <- .formula_columns(formula, covariates)
-  built <- .call("debias_model", .columns_formula(item, columns), .frame_in(samples, "samples"),
-                 .frame_in(humans, "humans"), .frame_in(covariates, "covariates"), family, key, scales, link, q,
-                 .frame_in(inputs$features, "features"))
+  columns_formula <- .columns_formula(item, columns)
+  built <- withCallingHandlers(
+    .call("debias_model", columns_formula, .frame_in(samples, "samples"), .frame_in(humans, "humans"),
+          .frame_in(covariates, "covariates"), family, key, scales, link, q, .frame_in(inputs$features, "features")),
+    synthsurvey_error = function(error) {  # the core knows the columns' formula; the user wrote the R one
+      message <- sub(sprintf("formula '%s'", columns_formula),
+                     sprintf("formula '%s'", paste(deparse(formula), collapse = " ")), conditionMessage(error),
+                     fixed = TRUE)
+      if (!identical(message, conditionMessage(error))) .abort(message)
+    })
   frame <- .frame_out(built$frame)
   data <- .design_data(frame, covariates, columns)
   design <- .build_design(formula, data, frame$is_pilot, family, inputs$contrasts)

@@ -51,6 +51,10 @@ ss_group_cells <- function(samples, humans, covariates, key = "id", group = NULL
 
 .cells_in <- function(cells) {
   if (!is.data.frame(cells)) .abort(sprintf("cells must be a data.frame from ss_group_cells(), not %s", class(cells)[1]))
+  missing <- setdiff(c("item", "group", "level", "human_prob", "llm_prob"), names(cells))
+  if (length(missing)) {
+    .abort(sprintf("cells is missing column(s) %s (use ss_group_cells())", paste0("'", missing, "'", collapse = ", ")))
+  }
   cells$group <- as.character(cells$group)
   .frame_in(cells, "cells")
 }

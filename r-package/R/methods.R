@@ -13,7 +13,11 @@
   result <- cbind(table$conf.low, table$conf.high)
   probs <- c(alpha / 2, 1 - alpha / 2)
   dimnames(result) <- list(labels, sprintf("%s %%", format(100 * probs, trim = TRUE, digits = 3)))
-  if (!missing(parm)) result <- result[parm, , drop = FALSE]
+  if (!missing(parm)) {
+    unknown <- if (is.character(parm)) setdiff(parm, labels) else parm[parm < 1 | parm > length(labels)]
+    if (length(unknown)) .abort(sprintf("parm names no row: %s", paste0("'", unknown, "'", collapse = ", ")))
+    result <- result[parm, , drop = FALSE]
+  }
   result
 }
 
