@@ -168,11 +168,31 @@ class Prebuilt:
         return self.matrix.loc[frame.index]
 
 
+def patsy_ready(frame):
+    """``frame`` with the pandas column types patsy cannot read made readable, as R's model.matrix
+    reads them: nullable booleans as booleans (a factor: ``x[T.True]``), nullable integers as
+    floats, dates (datetime64 without time zone) as days since 1970-01-01 and date-times (with a
+    time zone) as seconds since then: numbers, not one dummy per date. Other columns are not copied."""
+    converted = {}
+    for column, dtype in frame.dtypes.items():
+        if isinstance(dtype, pd.BooleanDtype):
+            values = frame[column]
+            converted[column] = values.astype(bool) if not values.isna().any() else values.astype(object)
+        elif isinstance(dtype, pd.api.extensions.ExtensionDtype) and pd.api.types.is_integer_dtype(dtype):
+            converted[column] = frame[column].astype(float)
+        elif pd.api.types.is_datetime64_any_dtype(dtype):
+            values = frame[column]
+            zoned = getattr(dtype, "tz", None) is not None
+            seconds = (values.dt.tz_convert("UTC").dt.tz_localize(None) if zoned else values) - pd.Timestamp(0)
+            converted[column] = seconds.dt.total_seconds() / (1.0 if zoned else 86400.0)
+    return frame.assign(**converted) if converted else frame
+
+
 def build(rhs, frame):
     """Return the Design of ``rhs`` on ``frame`` (rows with missing values must be removed first)."""
     env = patsy.EvalEnvironment([FORMULA_NAMESPACE])
     try:
-        matrix = patsy.dmatrix(rhs, frame, eval_env=env, NA_action="raise", return_type="dataframe")
+        matrix = patsy.dmatrix(rhs, patsy_ready(frame), eval_env=env, NA_action="raise", return_type="dataframe")
     except patsy.PatsyError as error:
         raise SynthsurveyError(f"cannot build the design of '{rhs}': {error}") from None
     return Design(matrix, matrix.design_info)
@@ -184,7 +204,7 @@ def rebuild(design, frame, matrix=None):
     if isinstance(design, Prebuilt):
         return design.rows(frame, matrix)
     try:
-        (matrix,) = patsy.build_design_matrices([design.info], frame, NA_action="raise",
+        (matrix,) = patsy.build_design_matrices([design.info], patsy_ready(frame), NA_action="raise",
                                                 return_type="dataframe")
     except patsy.PatsyError as error:
         raise SynthsurveyError(f"cannot evaluate the design on new rows: {error}") from None

@@ -108,3 +108,14 @@ test_that("a factor response with numeric levels counts as its numbers; other le
   expect_error(ss_debias(belief ~ llm_mean, small_samples, pilot), "'response' is a factor with level\\(s\\) 'A', 'B'",
                class = "synthsurvey_error")
 })
+
+test_that("the analyst's formulas (built by the core) read logical NA, integer NA, Date and POSIXct columns", {
+  fit <- ss_debias(belief ~ llm_mean + age, small_samples, small_pilot, typed_covariates)
+  formula <- belief ~ age + urban + income + interviewed
+  classical <- ss_population_ols(fit, formula, method = "classical")
+  reference <- lm(on_response(formula), data = pilot_frame("belief"))
+  expect_identical(sort(names(coef(classical))), sort(names(coef(reference))))
+  expect_equal(coef(classical)[names(coef(reference))], coef(reference), tolerance = 1e-8)
+  expect_match(classical$notes, "missing value in column 'urban'", all = FALSE)
+  expect_s3_class(ss_recover(fit, belief ~ age + started), "ss_recovery")
+})
