@@ -1,15 +1,15 @@
-# Group-level calibration: per (item, group) human and LLM answer distributions, a one-parameter
-# calibration of the LLM's (a temperature) fit on a few labeled cells, and its gain in opinion
-# alignment on the other cells (the Python core's evaluation.groups).
+# Group-level calibration: per (item, group) human and LLM answer distributions, the core's
+# calibration of the LLM's distributions fit on a few labeled cells, and its gain in opinion
+# alignment on the other cells (the Python core's evaluation stage).
 
 #' Group-level calibration of LLM answer distributions
 #'
 #' \code{ss_group_cells()}: for each item and group, the distribution of the human answers over
 #' the item's levels beside that of the LLM draws of the group's people or persona.
-#' \code{ss_calibrate_groups()}: fit the calibration (the LLM distribution raised to a power
-#' \code{tau}, renormalised) on the \code{labeled} cells and score every other cell by opinion
-#' alignment, 1 - W1/(C - 1), before and after. \code{ss_alignment_curve()}: that gain by number
-#' of labeled cells drawn at random.
+#' \code{ss_calibrate_groups()}: fit the core's calibration of the LLM distributions (see
+#' \code{synthsurvey.calibrate_groups} in Python for the family and how one is chosen) on the
+#' \code{labeled} cells and score every other cell by opinion alignment, 1 - W1/(C - 1), before
+#' and after. \code{ss_alignment_curve()}: that gain by number of labeled cells drawn at random.
 #'
 #' @param samples,humans,covariates As for \code{\link{ss_debias}}.
 #' @param key Column linking samples to people (their id, or a persona column).
@@ -21,9 +21,11 @@
 #' @param seed Seed of those draws.
 #' @return \code{ss_group_cells}: a data.frame (item, group, level, human_prob, llm_prob,
 #'   n_human, n_llm). \code{ss_calibrate_groups}: a list of class \code{ss_group_calibration}
-#'   with \code{tau}, \code{labeled} and \code{evaluation} (item, group, n_levels,
-#'   alignment_before, alignment_after). \code{ss_alignment_curve}: a data.frame (n_labeled,
-#'   alignment_before, alignment_after, gain, gain_sd).
+#'   with \code{member} (the calibration chosen), \code{tau} (its temperature), \code{labeled} and
+#'   \code{evaluation} (item, group, n_levels, alignment_before, alignment_after).
+#'   \code{ss_alignment_curve}: a data.frame, one row per size (n_labeled, alignment_before,
+#'   alignment_after, gain, gain_sd and what the core adds), with the core's notes as attribute
+#'   \code{notes}.
 #' @examplesIf ss_available()
 #' smartvote <- ss_load_smartvote()
 #' cells <- ss_group_cells(smartvote$samples, smartvote$humans, smartvote$covariates, key = "party")
@@ -63,22 +65,23 @@ ss_group_cells <- function(samples, humans, covariates, key = "id", group = NULL
 #' @export
 ss_calibrate_groups <- function(cells, labeled) {
   result <- .call("calibrate_groups", .cells_in(cells), .labeled_cells(labeled))
-  structure(list(tau = result$tau, labeled = labeled, evaluation = .frame_out(result$evaluation)),
-            class = "ss_group_calibration")
+  structure(list(member = result$member, tau = result$tau, labeled = labeled,
+                 evaluation = .frame_out(result$evaluation)), class = "ss_group_calibration")
 }
 
 #' @rdname ss_group_cells
 #' @export
-ss_alignment_curve <- function(cells, sizes = c(1, 2, 3, 5, 10, 20), replications = 20L, seed = 0L) {
+ss_alignment_curve <- function(cells, sizes = c(1, 3, 10, 30), replications = 20L, seed = 0L) {
   if (!is.numeric(sizes) || !length(sizes) || anyNA(sizes)) .abort("sizes must be numbers of labeled cells")
-  .frame_out(.call("alignment_curve", .cells_in(cells), as.list(as.integer(sizes)),
-                   .check_number(replications, "replications", TRUE), .check_number(seed, "seed", TRUE)))
+  result <- .call("alignment_curve", .cells_in(cells), as.list(as.integer(sizes)),
+                  .check_number(replications, "replications", TRUE), .check_number(seed, "seed", TRUE))
+  structure(.frame_out(result$table), notes = unlist(result$notes))
 }
 
 #' @export
 print.ss_group_calibration <- function(x, ...) {
   evaluation <- x$evaluation
-  cat(sprintf("Group calibration: tau = %.3f, fit on %d labeled cell(s)\n", x$tau, nrow(x$labeled)))
+  cat(sprintf("Group calibration: %s (tau = %.3f), fit on %d labeled cell(s)\n", x$member, x$tau, nrow(x$labeled)))
   cat(sprintf("Opinion alignment on the %d other cells: %.4f before, %.4f after\n", nrow(evaluation),
               mean(evaluation$alignment_before), mean(evaluation$alignment_after)))
   invisible(x)

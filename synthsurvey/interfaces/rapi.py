@@ -322,16 +322,21 @@ def group_cells(samples, humans, covariates, key, group):
 
 
 def calibrate_groups(cells, labeled):
-    """ss_calibrate_groups: the calibration fit on ``labeled`` [(item, group)] and its evaluation."""
+    """ss_calibrate_groups: the calibration fit on ``labeled`` [(item, group)], what it chose and its
+    evaluation on the other cells."""
     cells = _frame(cells)
     calibration = fidelity_stage.calibrate_groups(cells, [tuple(cell) for cell in labeled])
-    return {"tau": calibration.tau, "evaluation": frame_to_spec(calibration.evaluate(cells))}
+    return {"tau": float(calibration.tau), "member": str(getattr(calibration, "member", "temperature")),
+            "evaluation": frame_to_spec(calibration.evaluate(cells))}
 
 
 def alignment_curve(cells, sizes, replications, seed):
-    """ss_alignment_curve: alignment gain by number of labeled cells."""
-    return frame_to_spec(fidelity_stage.alignment_curve(_frame(cells), sizes=[int(size) for size in sizes],
-                                                        replications=int(replications), seed=int(seed)))
+    """ss_alignment_curve: alignment before and after calibration by number of labeled cells (one
+    row per size; the core's notes)."""
+    curve = fidelity_stage.alignment_curve(_frame(cells), sizes=[int(size) for size in sizes],
+                                           replications=int(replications), seed=int(seed))
+    table = getattr(curve, "settings", curve)
+    return {"table": frame_to_spec(table), "notes": [str(note) for note in getattr(curve, "notes", ())]}
 
 
 # data ---------------------------------------------------------------------------------------------
