@@ -4,8 +4,9 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
-APT_PACKAGES := r-base-core r-base-dev r-cran-reticulate r-cran-testthat r-cran-knitr \
+APT_PACKAGES := r-base-core r-base-dev r-cran-reticulate r-cran-generics r-cran-testthat r-cran-knitr \
                 r-cran-rmarkdown r-cran-roxygen2 r-cran-jsonlite r-cran-survey r-cran-psychtools \
+                r-cran-mass r-cran-ordinal r-cran-broom r-cran-haven r-cran-tibble \
                 pandoc chromium
 export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
@@ -20,9 +21,15 @@ test: setup pytest vignettes r-check
 
 setup: system-packages python-env r-package
 
-# the R package, installed into R's site library (the R parity tests load it)
+# the R package with its vignettes: R CMD build (which runs the vignettes on this checkout's
+# Python) and R CMD INSTALL of the tarball into R's site library (the R parity tests load it), so
+# that vignette(package = "synthsurvey") lists them; the Python is recorded beside the installed
+# package, where ss_python() finds it (examples and vignettes run without further set-up)
 r-package: python-env
-	R CMD INSTALL --no-test-load r-package > .r-install.log 2>&1 || (cat .r-install.log; exit 1)
+	rm -rf build/r-package && mkdir -p build/r-package
+	cd build/r-package && R CMD build ../../r-package > build.log 2>&1 || (cat build.log; exit 1)
+	R CMD INSTALL --no-test-load build/r-package/synthsurvey_*.tar.gz > .r-install.log 2>&1 || (cat .r-install.log; exit 1)
+	echo "$(SYNTHSURVEY_PYTHON)" > "$$(Rscript -e 'cat(system.file(package = "synthsurvey"))')/python-path"
 
 # Debian packages: installed only when one is missing (apt-get update first, as Debian requires)
 system-packages:
@@ -57,11 +64,11 @@ vignettes:
 	    build/vignettes/$$name.executed.ipynb || exit 1; \
 	done
 
-# R CMD build + check (runs the testthat tests); any ERROR or WARNING fails
-r-check:
+# R CMD check of the tarball r-package built (runs the testthat tests and the vignettes); any
+# ERROR or WARNING fails
+r-check: r-package
 	rm -rf build/r && mkdir -p build/r
-	cd build/r && R CMD build ../../r-package > build.log 2>&1 || (cat build.log; exit 1)
-	cd build/r && _R_CHECK_SYSTEM_CLOCK_=0 R CMD check --no-manual synthsurvey_*.tar.gz > check.log 2>&1; \
+	cd build/r && _R_CHECK_SYSTEM_CLOCK_=0 R CMD check --no-manual ../r-package/synthsurvey_*.tar.gz > check.log 2>&1; \
 	  status=$$?; cat check.log; \
 	  if [ $$status -ne 0 ] || grep -qE "^Status:.*(ERROR|WARNING)" check.log; then \
 	    cat synthsurvey.Rcheck/tests/testthat.Rout.fail 2>/dev/null; exit 1; fi

@@ -4,14 +4,28 @@
 # Data frames travel to Python as "frame specs": each column as the address of its R
 # storage (the Python side copies the values from there: exact, NA bit patterns included)
 # plus its levels; back from Python as raw bytes read with readBin. See
-# synthsurvey/rbridge.py for the pandas side and the type table.
+# synthsurvey/interfaces/rbridge.py for the pandas side and the type table. Column classes
+# are reduced here: haven_labelled columns to their values, POSIXlt to POSIXct, difftime to
+# its numbers; a class the bridge cannot carry is an error naming the column.
 
 .encode_column <- function(x, name) {
   if (is.factor(x)) {
     return(list(kind = "factor", address = .address(x), levels = as.list(levels(x)), ordered = is.ordered(x)))
   }
   if (inherits(x, "Date")) {
-    return(list(kind = "date", address = .address(if (is.double(x)) x else as.double(unclass(x)))))
+    return(list(kind = "date", address = .address(as.double(unclass(x)))))
+  }
+  if (inherits(x, "POSIXlt")) x <- as.POSIXct(x)
+  if (inherits(x, "POSIXct")) {
+    return(list(kind = "datetime", address = .address(as.double(unclass(x)))))
+  }
+  if (inherits(x, "integer64")) {
+    .abort(sprintf("column '%s' is a bit64 integer64, which synthsurvey cannot convert: use as.character() or as.numeric()",
+                   name))
+  }
+  if (is.matrix(x) || is.data.frame(x) || is.list(x)) {
+    .abort(sprintf("column '%s' is a %s column; synthsurvey needs one value per row (a vector)", name,
+                   if (is.data.frame(x)) "data frame" else if (is.matrix(x)) "matrix" else "list"))
   }
   if (is.logical(x)) return(list(kind = "logical", address = .address(x)))
   if (is.integer(x)) return(list(kind = "integer", address = .address(x)))
@@ -33,6 +47,7 @@
     coded$codes <- match(coded$levels, distinct)[coded$codes]
     coded$levels <- distinct
   }
+  coded$levels <- enc2utf8(coded$levels)
   coded
 }
 
@@ -43,18 +58,32 @@
   .Call(C_ss_address, x)
 }
 
-# A data.frame as a frame spec (NULL stays NULL).
+# A data.frame (or tibble) as a frame spec (NULL stays NULL).
 .frame_in <- function(frame, what) {
   if (is.null(frame)) return(NULL)
   if (!is.data.frame(frame)) .abort(sprintf("%s must be a data.frame, not %s", what, class(frame)[1]))
-  list(names = as.list(names(frame)), nrow = nrow(frame),
-       columns = unname(Map(.encode_column, frame, names(frame))))
+  names <- names(frame)
+  if (anyDuplicated(names)) {
+    .abort(sprintf("%s has repeated column name(s) %s", what, paste0("'", unique(names[duplicated(names)]), "'",
+                                                                    collapse = ", ")))
+  }
+  list(names = as.list(names), nrow = nrow(frame),
+       columns = unname(Map(.encode_column, as.list(frame), names)))
+}
+
+# A numeric matrix (a design) as a matrix spec: its column-major doubles read in place.
+.matrix_in <- function(x) {
+  storage.mode(x) <- "double"
+  list(address = .address(x), nrow = nrow(x), ncol = ncol(x), names = as.list(colnames(x)))
 }
 
 .decode_column <- function(column, n) {
   kind <- column$kind
   if (kind == "double") return(readBin(column$data, "double", n = n))
   if (kind == "date") return(structure(readBin(column$data, "double", n = n), class = "Date"))
+  if (kind == "datetime") {
+    return(structure(readBin(column$data, "double", n = n), class = c("POSIXct", "POSIXt"), tzone = "UTC"))
+  }
   codes <- readBin(column$data, "integer", n = n)
   if (kind == "integer") return(codes)
   if (kind == "logical") return(as.logical(codes))
@@ -66,47 +95,82 @@
   .abort(sprintf("unknown column kind '%s'", kind))
 }
 
-# A data.frame from a frame spec made by the Python side.
-.frame_out <- function(spec) {
+# A data.frame from a frame spec made by the Python side. Columns named like a column of
+# `like` (the R data they came from) get its type back: character stays character (the bridge
+# hands it to Python as a Categorical), haven_labelled values become a factor whose levels are
+# the labels.
+.frame_out <- function(spec, like = NULL) {
   n <- as.integer(spec$nrow)
   columns <- lapply(spec$columns, .decode_column, n = n)
   names(columns) <- as.character(unlist(spec$names))
+  for (name in intersect(names(columns), names(like))) columns[[name]] <- .like(columns[[name]], like[[name]])
   frame <- as.data.frame(columns, optional = TRUE, stringsAsFactors = FALSE)
   if (length(columns) == 0) frame <- data.frame(row.names = seq_len(n))
   names(frame) <- names(columns)
   frame
 }
 
+# `x` (a column back from Python) in the type of `original` (the R column it came from).
+.like <- function(x, original) {
+  if (inherits(original, "haven_labelled")) return(.labels_as_levels(x, original))
+  if (is.character(original) && is.factor(x)) return(as.character(x))
+  x
+}
+
+# Values of a haven_labelled column as a factor: one level per value present, in the order of
+# the values, named by its label (by the value where it has none).
+.labels_as_levels <- function(x, original) {
+  labels <- attr(original, "labels", exact = TRUE)
+  values <- if (is.factor(x)) as.vector(type.convert(as.character(x), as.is = TRUE)) else unclass(x)
+  present <- sort(unique(values[!is.na(values)]))
+  names <- as.character(present)
+  labelled <- match(present, unname(labels))
+  names[!is.na(labelled)] <- names(labels)[labelled[!is.na(labelled)]]
+  factor(names[match(values, present)], levels = unique(names))
+}
+
 # Python's tidy columns in the broom spelling R users expect (recorded once, here).
-.tidy_names <- function(frame) {
+.tidy_names <- function(frame, r_design = FALSE) {
   map <- c(std_error = "std.error", p_value = "p.value", ci_low = "conf.low", ci_high = "conf.high")
   hit <- names(frame) %in% names(map)
   names(frame)[hit] <- map[names(frame)[hit]]
-  if ("term" %in% names(frame)) frame$term <- .term_names_to_r(frame$term)
+  if ("term" %in% names(frame)) frame$term <- .term_names_to_r(frame$term, r_design)
   frame
 }
 
-# Python (patsy) term names in R's spelling: C(x)[T.b] -> factor(x)b, Intercept -> (Intercept),
-# x ** 2 -> x^2, Q("a b") -> `a b`.
-.term_names_to_r <- function(terms) {
-  terms <- gsub("C\\(([^()]*)\\)\\[T\\.([^]]*)\\]", "factor(\\1)\\2", terms)
-  terms <- gsub("C\\(([^()]*)\\)\\[([^]]*)\\]", "factor(\\1)\\2", terms)
-  terms <- gsub(" \\*\\* ", "^", terms)
-  terms <- gsub("Q\\(\"([^\"]*)\"\\)", "`\\1`", terms)
-  terms[terms == "Intercept"] <- "(Intercept)"
-  terms
+# Python (patsy) term names in R's spelling: C(x)[T.b] -> factor(x)b, x[T.b] -> xb,
+# x[T.True] -> xTRUE, Intercept -> (Intercept), x ** 2 -> x^2, Q("a b") -> `a b`. The design
+# of a fit from R is R's own model.matrix, whose names need only the intercept back
+# (`r_design`); the patsy names come from formulas in the Python syntax and the analyst's
+# models of ss_population_ols and ss_recover.
+.term_names_to_r <- function(terms, r_design = FALSE) {
+  if (!r_design) {
+    terms <- gsub("\\[T\\.True\\]", "TRUE", gsub("\\[T\\.False\\]", "FALSE", terms))
+    terms <- gsub("C\\(([^()]*)\\)\\[T\\.([^]]*)\\]", "factor(\\1)\\2", terms)
+    terms <- gsub("C\\(([^()]*)\\)\\[([^]]*)\\]", "factor(\\1)\\2", terms)
+    terms <- gsub("([A-Za-z0-9_.]+)\\[T\\.([^]]*)\\]", "\\1\\2", terms)
+    terms <- gsub(" \\*\\* ", "^", terms)
+    terms <- gsub("Q\\(\"([^\"]*)\"\\)", "`\\1`", terms)
+  }
+  sub("(^|:)Intercept$", "\\1(Intercept)", terms)
 }
 
 #' Translate an R formula to the Python core's formula syntax
 #'
-#' \code{factor(x)} and \code{as.factor(x)} become \code{C(x)}; \code{^} becomes
-#' \code{**}; \code{I()}, \code{log}, \code{exp}, \code{sqrt}, \code{abs},
-#' \code{log1p}, \code{:}, \code{*}, \code{/}, \code{-1} and \code{+0} carry over;
-#' names that are not Python identifiers (\code{my.var}, backticked names) are
-#' quoted with \code{Q("...")}. Any other function is an error naming the term.
+#' Used for the analyst's models (\code{\link{ss_population_ols}},
+#' \code{\link{ss_recover}}, \code{\link{ss_fidelity}}), which the core builds with
+#' its own formula engine. (\code{\link{ss_debias}} builds its design with R's
+#' own \code{model.matrix} and accepts any R formula.) \code{factor(x)} and
+#' \code{as.factor(x)} become \code{C(x)}; \code{^} becomes \code{**};
+#' \code{I()}, \code{log}, \code{exp}, \code{sqrt}, \code{abs}, \code{log1p},
+#' \code{:}, \code{*}, \code{/}, \code{-1} and \code{+0} carry over; names that
+#' are not Python identifiers (\code{my.var}, backticked names) are quoted with
+#' \code{Q("...")}. Any other function is an error naming the term.
 #'
 #' @param formula A two-sided formula, or a string already in Python syntax.
 #' @return A string.
+#' @examples
+#' ss_formula_to_python(belief ~ llm_mean + factor(educ) + I(age^2))
 #' @export
 ss_formula_to_python <- function(formula) {
   if (is.character(formula) && length(formula) == 1) return(formula)
@@ -148,5 +212,5 @@ ss_formula_to_python <- function(formula) {
 # frame as it comes back and the pandas dtypes it had in Python.
 .roundtrip <- function(frame) {
   result <- .call("roundtrip", .frame_in(frame, "frame"))
-  list(frame = .frame_out(result$frame), dtypes = unlist(result$dtypes))
+  list(frame = .frame_out(result$frame, like = frame), dtypes = unlist(result$dtypes))
 }

@@ -1,8 +1,10 @@
-# S3 methods: printing and accessors, all derived from the core's tidy tables.
+# S3 methods of population estimates, coefficient recovery, pilot plans and fidelity reports:
+# printing and accessors, all read from the core's tidy tables (intervals at another level are
+# the core's table at that level).
 
-# The conf.low/conf.high columns of a tidy table as R's confint matrix ("2.5 %", "97.5 %").
-# A level other than the one the intervals were computed with (1 - alpha) is an error, not
-# silently ignored.
+# The conf.low/conf.high columns of a tidy table as R's confint matrix ("2.5 %", "97.5 %"). A
+# `level` other than 1 - alpha is an error (callers wanting another level ask the core for the
+# table at that level first, see .table_at).
 .interval_matrix <- function(table, labels, alpha, parm, level = NULL) {
   if (!is.null(level) && abs(level - (1 - alpha)) > 1e-9) {
     .abort(sprintf("level = %g, but these intervals were computed at %g; estimate again with alpha = %g",
@@ -11,132 +13,61 @@
   result <- cbind(table$conf.low, table$conf.high)
   probs <- c(alpha / 2, 1 - alpha / 2)
   dimnames(result) <- list(labels, sprintf("%s %%", format(100 * probs, trim = TRUE, digits = 3)))
-  if (!missing(parm)) result <- result[parm, , drop = FALSE]
+  if (!missing(parm)) {
+    unknown <- if (is.character(parm)) setdiff(parm, labels) else parm[parm < 1 | parm > length(labels)]
+    if (length(unknown)) .abort(sprintf("parm names no row: %s", paste0("'", unknown, "'", collapse = ", ")))
+    result <- result[parm, , drop = FALSE]
+  }
   result
 }
 
-.fit_table <- function(object, alpha = 0.05) .tidy_names(.frame_out(.call("fit_table", object$py, alpha)))
+# A result's Python object, restored from its pickle after saveRDS/readRDS.
+.result_py <- function(x) .py(x, function(object) .call("restore", object$pickle))
 
-#' Methods for debiasing fits
-#'
-#' \code{coef}, \code{vcov}, \code{confint}, \code{nobs} (pilot answers fitted),
-#' \code{predict} (a data.frame: id, is_pilot and the prediction or one
-#' \code{prob_<level>} column per level), \code{summary} (like
-#' \code{summary.lm}) and \code{as.data.frame} (tidy coefficients: term,
-#' estimate, std.error, statistic, p.value, conf.low, conf.high).
-#'
-#' @param object,x An \code{ss_debias} fit (or its summary).
-#' @param parm Terms to keep (names or positions); all by default.
-#' @param level Confidence level.
-#' @param newdata Optional data.frame of rows to predict (population-frame columns).
-#' @param type \code{"response"}, \code{"probs"} or \code{"class"}.
-#' @param predictor \code{"debiased"}, \code{"base"}, \code{"scalar"} or \code{"pilot"}.
-#' @param digits Significant digits to print.
-#' @param row.names,optional Ignored (for the generic).
-#' @param ... Ignored.
-#' @name ss_debias-methods
-NULL
-
-#' @rdname ss_debias-methods
-#' @export
-coef.ss_debias <- function(object, ...) {
-  table <- .fit_table(object)
-  stats::setNames(table$estimate, table$term)
-}
-
-#' @rdname ss_debias-methods
-#' @export
-vcov.ss_debias <- function(object, ...) {
-  frame <- .frame_out(.call("fit_vcov", object$py))
-  terms <- .term_names_to_r(frame$term)
-  matrix <- as.matrix(frame[, -1, drop = FALSE])
-  dimnames(matrix) <- list(terms, terms)
-  matrix
-}
-
-#' @rdname ss_debias-methods
-#' @export
-confint.ss_debias <- function(object, parm, level = 0.95, ...) {
-  table <- .fit_table(object, alpha = 1 - level)
-  .interval_matrix(table, table$term, 1 - level, parm)
-}
-
-#' @rdname ss_debias-methods
-#' @export
-nobs.ss_debias <- function(object, ...) as.integer(object$info$nobs)
-
-#' @rdname ss_debias-methods
-#' @export
-predict.ss_debias <- function(object, newdata = NULL, type = c("response", "probs", "class", "link"),
-                              predictor = c("debiased", "base", "scalar", "pilot"), ...) {
-  type <- match.arg(type)
-  predictor <- match.arg(predictor)
-  .frame_out(.call("fit_predict", object$py, type, predictor, .frame_in(newdata, "newdata")))
-}
-
-#' @rdname ss_debias-methods
-#' @export
-as.data.frame.ss_debias <- function(x, row.names = NULL, optional = FALSE, ...) .fit_table(x)
-
-#' @rdname ss_debias-methods
-#' @export
-print.ss_debias <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
-  cat("\nCall:\n", paste(deparse(x$call), sep = "\n", collapse = "\n"), "\n\n", sep = "")
-  cat(sprintf("Debiasing regression of item '%s' (%s), family %s\n", x$info$item, x$info$scale, x$info$family))
-  cat("Coefficients:\n")
-  print.default(format(coef(x), digits = digits), print.gap = 2L, quote = FALSE)
-  cat("\n")
-  invisible(x)
-}
-
-#' @rdname ss_debias-methods
-#' @export
-summary.ss_debias <- function(object, ...) {
-  table <- .fit_table(object)
-  statistic <- if (object$info$family == "ols") "t value" else "z value"
-  p_name <- if (object$info$family == "ols") "Pr(>|t|)" else "Pr(>|z|)"
-  coefficients <- cbind(table$estimate, table$std.error, table$statistic, table$p.value)
-  dimnames(coefficients) <- list(table$term, c("Estimate", "Std. Error", statistic, p_name))
-  structure(list(call = object$call, info = object$info, coefficients = coefficients,
-                 exclusions = .frame_out(.call("fit_exclusions", object$py))), class = "summary.ss_debias")
-}
-
-#' @rdname ss_debias-methods
-#' @export
-print.summary.ss_debias <- function(x, digits = max(3L, getOption("digits") - 3L), ...) {
-  info <- x$info
-  cat("\nCall:\n", paste(deparse(x$call), sep = "\n", collapse = "\n"), "\n\n", sep = "")
-  cat(sprintf("Debiasing regression of item '%s': %s\n", info$item, info$scale))
-  family <- info$family
-  if (family == "ordinal") family <- sprintf("ordinal (%s link)", info$link)
-  if (family == "quantreg") family <- sprintf("quantreg (q = %g)", info$q)
-  cat(sprintf("Family: %s\n\nCoefficients:\n", family))
-  stats::printCoefmat(x$coefficients, digits = digits, signif.stars = TRUE, na.print = "NA")
-  if (info$family == "ols") {
-    cat(sprintf("\nResidual standard error: %s on %d degrees of freedom\n",
-                format(signif(info$sigma, digits)), as.integer(info$df_resid)))
-    cat(sprintf("Multiple R-squared: %s\n", formatC(info$r_squared, digits = digits)))
-  }
-  cat(sprintf("Pilot answers fitted: %d; population predicted: %d\n", as.integer(info$nobs),
-              as.integer(info$n_population)))
-  for (i in seq_len(nrow(x$exclusions))) {
-    cat(sprintf("Excluded %d row(s) (%d pilot): %s\n", as.integer(x$exclusions$n_rows[i]),
-                as.integer(x$exclusions$n_pilot[i]), x$exclusions$reason[i]))
-  }
-  cat("\n")
-  invisible(x)
+# A result's tidy table at `level` (its own level when NULL), computed by the core.
+.table_at <- function(x, level, r_design = FALSE) {
+  if (is.null(level) || abs(level - (1 - x$alpha)) < 1e-12) return(x$table)
+  table <- .tidy_names(.frame_out(.call("result_table", .result_py(x), .level_alpha(level))), r_design)
+  .restore_keys(table, x)
 }
 
 # population estimates ---------------------------------------------------------------
 
-.new_population <- function(result, what) {
-  structure(list(table = .tidy_names(.frame_out(result$table)), alpha = result$alpha,
-                 notes = unlist(result$notes), keys = unlist(result$keys), what = what), class = "ss_population")
+.new_population <- function(result, what, fit = NULL) {
+  keys <- unlist(result$keys)
+  x <- structure(list(table = .tidy_names(.frame_out(result$table)), alpha = result$alpha,
+                      notes = unlist(result$notes), keys = keys, what = what, handle = .handle(result$py),
+                      pickle = result$pickle, covariates = NULL), class = "ss_population")
+  covariates <- fit$inputs$covariates
+  if (length(keys) && !is.null(covariates)) x$covariates <- lapply(covariates[intersect(keys, names(covariates))],
+                                                                  function(column) column[0])
+  x$table <- .restore_keys(x$table, x)
+  x
+}
+
+# Group columns in the R types of the covariates they came from (character stays character,
+# haven_labelled groups are named by their labels).
+.restore_keys <- function(table, x) {
+  for (name in intersect(names(x$covariates), names(table))) {
+    original <- x$covariates[[name]]
+    values <- table[[name]]
+    table[[name]] <- if (inherits(original, "haven_labelled")) {
+      .labels_as_levels(values, original)
+    } else if (is.factor(original)) {
+      factor(as.character(values), levels = levels(original), ordered = is.ordered(original))
+    } else if (is.character(original)) {
+      as.character(values)
+    } else if (is.logical(original)) {
+      as.logical(values)
+    } else {
+      values
+    }
+  }
+  table
 }
 
 # Row labels: the subgroup's values of the by columns, else the term.
-.population_labels <- function(x) {
-  table <- x$table
+.population_labels <- function(x, table = x$table) {
   keys <- intersect(x$keys, names(table))
   if (length(keys)) do.call(paste, c(lapply(table[keys], as.character), sep = ":")) else table$term
 }
@@ -144,14 +75,18 @@ print.summary.ss_debias <- function(x, digits = max(3L, getOption("digits") - 3L
 #' Methods for population estimates
 #'
 #' \code{coef} gives the estimates (named by term, or by group for subgroup
-#' means), \code{confint} the intervals at the level they were computed with,
-#' \code{as.data.frame} the tidy table (term, estimate, std.error, conf.low,
-#' conf.high, n_labeled, n_unlabeled, n_effective, lam, method, design).
+#' means), \code{confint} the intervals at any \code{level} (computed by the
+#' core; a quantile's interval only at the level it was estimated with),
+#' \code{vcov} the estimates' variances (a diagonal matrix: the core reports one
+#' standard error per row), \code{nobs} the pilot answers used, \code{summary}
+#' the table with the method, design and counts, \code{as.data.frame} the tidy
+#' table (term, estimate, std.error, statistic, p.value, conf.low, conf.high,
+#' n_labeled, n_unlabeled, n_effective, lam, method, design, and the group
+#' columns).
 #'
-#' @param object,x An \code{ss_population} object.
+#' @param object,x An \code{ss_population} object (or its summary).
 #' @param parm Rows to keep; all by default.
-#' @param level \code{NULL} or the level the intervals were computed with (1 - \code{alpha}); the
-#'   level is fixed when the estimate is made, and any other is an error.
+#' @param level Confidence level (default: the one the estimate was made with).
 #' @param row.names,optional Ignored (for the generic).
 #' @param ... Ignored.
 #' @name ss_population-methods
@@ -164,7 +99,26 @@ coef.ss_population <- function(object, ...) stats::setNames(object$table$estimat
 #' @rdname ss_population-methods
 #' @export
 confint.ss_population <- function(object, parm, level = NULL, ...) {
-  .interval_matrix(object$table, .population_labels(object), object$alpha, parm, level)
+  table <- .table_at(object, level)
+  .interval_matrix(table, .population_labels(object, table), if (is.null(level)) object$alpha else 1 - level, parm)
+}
+
+#' @rdname ss_population-methods
+#' @export
+vcov.ss_population <- function(object, ...) {
+  labels <- .population_labels(object)
+  variances <- object$table$std.error^2
+  matrix(diag(variances, nrow = length(variances)), nrow = length(variances), dimnames = list(labels, labels))
+}
+
+#' @rdname ss_population-methods
+#' @export
+nobs.ss_population <- function(object, ...) .population_nobs(object)
+
+# Pilot answers used: summed over subgroups, else those of any row (every row uses them all).
+.population_nobs <- function(x) {
+  counts <- x$table$n_labeled
+  as.integer(if (length(x$keys)) sum(counts) else max(counts))
 }
 
 #' @rdname ss_population-methods
@@ -178,6 +132,34 @@ print.ss_population <- function(x, ...) {
               x$table$method[1], x$table$design[1]))
   shown <- x$table[, setdiff(names(x$table), c("method", "design")), drop = FALSE]
   print(shown, row.names = FALSE, digits = 4)
+  for (note in x$notes) cat("Note:", note, "\n")
+  invisible(x)
+}
+
+#' @rdname ss_population-methods
+#' @export
+summary.ss_population <- function(object, level = NULL, ...) {
+  table <- .table_at(object, level)
+  estimates <- cbind(Estimate = table$estimate, `Std. Error` = table$std.error, `z value` = table$statistic,
+                     `Pr(>|z|)` = table$p.value, lower = table$conf.low, upper = table$conf.high)
+  rownames(estimates) <- .population_labels(object, table)
+  structure(list(what = object$what, estimates = estimates, level = if (is.null(level)) 1 - object$alpha else level,
+                 method = table$method[1], design = table$design[1],
+                 counts = table[intersect(c(object$keys, "term", "n_labeled", "n_unlabeled", "n_effective", "lam"),
+                                          names(table))],
+                 notes = object$notes), class = "summary.ss_population")
+}
+
+#' @rdname ss_population-methods
+#' @export
+print.summary.ss_population <- function(x, ...) {
+  cat(sprintf("Population %s (method %s, %s design)\n\n", x$what, x$method, x$design))
+  shown <- x$estimates
+  colnames(shown)[5:6] <- sprintf("%s %%", format(100 * c((1 - x$level) / 2, 1 - (1 - x$level) / 2), trim = TRUE))
+  stats::printCoefmat(shown, digits = 4, has.Pvalue = TRUE, P.values = TRUE, cs.ind = 1:2, tst.ind = 3,
+                      signif.stars = FALSE, na.print = "NA")
+  cat("\nPilot answers used (n_labeled), people without one (n_unlabeled), pilot answers the estimate is worth (n_effective), power tuning (lam):\n")
+  print(x$counts, row.names = FALSE, digits = 4)
   for (note in x$notes) cat("Note:", note, "\n")
   invisible(x)
 }
@@ -204,19 +186,19 @@ as.data.frame.ss_pilot_plan <- function(x, row.names = NULL, optional = FALSE, .
 
 # coefficient recovery ---------------------------------------------------------------
 
-.recovery_labels <- function(x) paste(x$table$estimator, x$table$term, sep = ": ")
+.recovery_labels <- function(x, table = x$table) paste(table$estimator, table$term, sep = ": ")
 
 #' Methods for coefficient recovery
 #'
-#' \code{coef} and \code{confint} give every estimator's coefficients (named
-#' "estimator: term"); \code{summary} the per-term and overall agreement with the
+#' \code{coef}, \code{confint} (at any \code{level}) and \code{vcov} (diagonal)
+#' give every estimator's coefficients (named "estimator: term"); \code{nobs}
+#' the pilot answers; \code{summary} the per-term and overall agreement with the
 #' human pilot; \code{as.data.frame} the tidy table (estimator, term, estimate,
 #' std.error, statistic, p.value, conf.low, conf.high, df).
 #'
 #' @param object,x An \code{ss_recovery} object (or its summary).
 #' @param parm Rows to keep; all by default.
-#' @param level \code{NULL} or the level the intervals were computed with (1 - \code{alpha}); the
-#'   level is fixed when the estimate is made, and any other is an error.
+#' @param level Confidence level (default: the one the estimates were made with).
 #' @param row.names,optional Ignored (for the generic).
 #' @param ... Ignored.
 #' @name ss_recovery-methods
@@ -229,8 +211,21 @@ coef.ss_recovery <- function(object, ...) stats::setNames(object$table$estimate,
 #' @rdname ss_recovery-methods
 #' @export
 confint.ss_recovery <- function(object, parm, level = NULL, ...) {
-  .interval_matrix(object$table, .recovery_labels(object), object$alpha, parm, level)
+  table <- .table_at(object, level)
+  .interval_matrix(table, .recovery_labels(object, table), if (is.null(level)) object$alpha else 1 - level, parm)
 }
+
+#' @rdname ss_recovery-methods
+#' @export
+vcov.ss_recovery <- function(object, ...) {
+  labels <- .recovery_labels(object)
+  variances <- object$table$std.error^2
+  matrix(diag(variances, nrow = length(variances)), nrow = length(variances), dimnames = list(labels, labels))
+}
+
+#' @rdname ss_recovery-methods
+#' @export
+nobs.ss_recovery <- function(object, ...) object$nobs
 
 #' @rdname ss_recovery-methods
 #' @export
@@ -272,7 +267,7 @@ NULL
 #' @export
 print.ss_fidelity <- function(x, ...) {
   cat("Marginal fidelity (floor_* = two halves of the human pilot):\n")
-  print(x$marginal[, intersect(c("item", "method", "wasserstein", "opinion_alignment", "total_variation",
+  print(x$marginal[, intersect(c("item", "predictor", "wasserstein", "opinion_alignment", "total_variation",
                                  "floor_wasserstein"), names(x$marginal))], row.names = FALSE, digits = 3)
   cat("\nIndividual fidelity (held-out pilot folds):\n")
   print(x$individual, row.names = FALSE, digits = 3)

@@ -14,18 +14,27 @@ included, plus their levels, and are rebuilt here with their missing values:
 * Python to R: each column spec holds the bytes of its R storage (``data``, a bytearray
   that R reads with ``readBin``).
 
-| R                         | pandas                                       |
-|---------------------------|----------------------------------------------|
-| double                    | float64 (NA -> NaN)                          |
-| integer                   | int32, or nullable Int32 when it has NA      |
-| logical                   | bool, or nullable boolean when it has NA     |
-| character                 | dictionary-encoded Arrow string (NA -> null) |
-| factor / ordered factor   | Categorical (ordered kept; NA -> missing)    |
-| Date                      | datetime64 (NA -> NaT)                       |
+| R                         | pandas                                                      |
+|---------------------------|-------------------------------------------------------------|
+| double                    | float64 (NA -> NaN)                                         |
+| integer                   | int32, or nullable Int32 when it has NA                     |
+| logical                   | bool, or nullable boolean when it has NA                    |
+| character                 | Categorical of the distinct strings, sorted (NA -> missing) |
+| factor / ordered factor   | Categorical (R's level order; ordered kept; NA -> missing)  |
+| Date                      | datetime64 without time zone (NA -> NaT)                    |
+| POSIXct                   | datetime64 in UTC (NA -> NaT)                               |
+
+R's ``haven_labelled`` columns, tibbles and other classes are reduced to these on the R side
+(``r-package/R/convert.R``). A character column becomes a Categorical built from its integer
+codes (no string is hashed twice) whose categories are sorted by code point, so sorting it,
+grouping by it and merging on it give what the same column of Python strings gives; back
+in R it is character again. Back to R, Categorical columns become factors and other string
+columns character.
 
 A frame spec is ``{"names": [...], "nrow": n, "columns": [column spec, ...]}`` and a column
 spec ``{"kind": ..., "address": hex (from R) or "data": bytearray (to R), "levels": [...],
-"ordered": bool}``.
+"ordered": bool}``. A numeric matrix from R (a design built by R's ``model.matrix``) is a
+matrix spec ``{"address": hex, "nrow": n, "ncol": p, "names": [...]}`` (column-major doubles).
 """
 
 import ctypes
@@ -36,12 +45,13 @@ import pandas as pd
 from ..common.errors import SynthsurveyError
 
 NA_INTEGER = -2147483648
+SECONDS_PER_DAY = 86400.0
 
 
 def frame_from_spec(spec):
     """A pandas DataFrame from an R frame spec (see module docstring)."""
     spec = dict(spec)
-    names = list(spec["names"]) if spec["names"] is not None else []
+    names = _strings(spec["names"])
     columns = spec["columns"]
     if isinstance(columns, dict):  # a one-column list arrives as its element
         columns = [columns]
@@ -50,31 +60,41 @@ def frame_from_spec(spec):
     return pd.DataFrame(data, index=pd.RangeIndex(n_rows), copy=False)
 
 
-def _levels(column):
-    levels = column.get("levels")
-    if levels is None:
+def matrix_from_spec(spec):
+    """A float64 DataFrame (RangeIndex) from an R matrix spec: the columns of a numeric R matrix,
+    copied from R's memory."""
+    spec = dict(spec)
+    n_rows, n_columns = int(spec["nrow"]), int(spec["ncol"])
+    values = _read(spec["address"], "<f8", n_rows * n_columns).reshape((n_rows, n_columns), order="F")
+    return pd.DataFrame(values, columns=_strings(spec["names"]), copy=False)
+
+
+def _strings(values):
+    if values is None:
         return []
-    return [levels] if isinstance(levels, str) else list(levels)
+    return [values] if isinstance(values, str) else [str(value) for value in values]
 
 
-def _storage(column, dtype, n_rows):
-    """A copy of a column's R storage, read from the R vector's ``address``, as a numpy array
-    of ``dtype``."""
+def _read(address, dtype, count):
+    """A copy of ``count`` values of ``dtype`` at hexadecimal ``address`` (an R vector's data)."""
     dtype = np.dtype(dtype)
-    if n_rows == 0:
+    if count == 0:
         return np.empty(0, dtype=dtype)
-    memory = (ctypes.c_char * (n_rows * dtype.itemsize)).from_address(int(column["address"], 16))
-    return np.frombuffer(memory, dtype=dtype, count=n_rows).copy()
+    memory = (ctypes.c_char * (count * dtype.itemsize)).from_address(int(address, 16))
+    return np.frombuffer(memory, dtype=dtype, count=count).copy()
 
 
 def _column_from_spec(column, n_rows):
     kind = column["kind"]
-    if kind in ("double", "date"):
-        values = _storage(column, "<f8", n_rows)
+    if kind in ("double", "date", "datetime"):
+        values = _read(column["address"], "<f8", n_rows)
+        np.nan_to_num(values, copy=False, nan=np.nan)  # R's NA is a NaN with a payload: a plain NaN
         if kind == "date":
-            return pd.to_datetime(values, unit="D", origin="unix")
+            return pd.to_datetime(values * SECONDS_PER_DAY, unit="s", origin="unix")
+        if kind == "datetime":
+            return pd.to_datetime(values, unit="s", origin="unix", utc=True)
         return values
-    codes = _storage(column, "<i4", n_rows)  # R integers, logicals and factor codes are 32-bit
+    codes = _read(column["address"], "<i4", n_rows)  # R integers, logicals and factor codes are 32-bit
     missing = codes == NA_INTEGER
     if kind == "integer":
         if missing.any():
@@ -84,21 +104,27 @@ def _column_from_spec(column, n_rows):
     if kind == "logical":
         values = codes.astype(bool)
         return pd.arrays.BooleanArray(values, missing) if missing.any() else values
-    levels = _levels(column)
-    any_missing = bool(missing.any())
-    if any_missing:
-        codes[missing] = 1
+    if kind not in ("factor", "character"):
+        raise SynthsurveyError(f"unknown column kind {kind!r}")
+    levels = _strings(column.get("levels"))
     codes -= 1  # R codes are 1-based
+    codes[missing] = -1
     if kind == "factor":
-        if any_missing:
-            codes[missing] = -1
         return pd.Categorical.from_codes(codes, categories=levels, ordered=bool(column.get("ordered", False)))
-    if kind == "character":
-        import pyarrow as pa
+    return _sorted_categorical(codes, levels)
 
-        indices = pa.array(codes, mask=missing) if any_missing else pa.array(codes)
-        return pd.arrays.ArrowExtensionArray(pa.DictionaryArray.from_arrays(indices, pa.array(levels, pa.string())))
-    raise SynthsurveyError(f"unknown column kind {kind!r}")
+
+def _sorted_categorical(codes, levels):
+    """A Categorical of strings from 0-based ``codes`` (-1 missing) into ``levels`` (distinct, in
+    order of first appearance), its categories sorted by code point as Python sorts strings."""
+    levels = np.asarray(levels, dtype=object)
+    order = np.argsort(levels.astype(str), kind="stable")
+    if len(order) and np.any(order[1:] < order[:-1]):
+        rank = np.empty(len(order), dtype=np.int32)
+        rank[order] = np.arange(len(order), dtype=np.int32)
+        codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1).astype(np.int32)
+        levels = levels[order]
+    return pd.Categorical.from_codes(codes, categories=pd.Index(levels, dtype=object))
 
 
 def frame_to_spec(frame):
@@ -125,9 +151,13 @@ def _column_to_spec(series):
         codes = series.cat.codes.to_numpy()
         return {"kind": "factor", "data": _int_bytes(codes + 1, codes < 0),
                 "levels": [_label(v) for v in dtype.categories], "ordered": bool(dtype.ordered)}
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        days = (series.dt.normalize() - pd.Timestamp(0)).dt.days.to_numpy(dtype=float, na_value=np.nan)
-        return {"kind": "date", "data": _float_bytes(days)}
+    if pd.api.types.is_datetime64_any_dtype(dtype):  # naive: a Date; with a time zone: a POSIXct
+        zoned = getattr(dtype, "tz", None) is not None
+        times = series.dt.tz_convert("UTC").dt.tz_localize(None) if zoned else series
+        seconds = (times - pd.Timestamp(0)).dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
+        if zoned:
+            return {"kind": "datetime", "data": _float_bytes(seconds)}
+        return {"kind": "date", "data": _float_bytes(seconds / SECONDS_PER_DAY)}
     if pd.api.types.is_bool_dtype(dtype):
         missing = series.isna().to_numpy()
         values = series.to_numpy(dtype=object, na_value=False).astype(bool).astype(np.int64)

@@ -114,8 +114,9 @@ class FittedFamily:
 
     def statistics(self):
         """Model-level statistics as {name: value}: for ols R², adjusted R², F and its p-value,
-        residual standard error and df; for the likelihood families log-likelihood, AIC, BIC and
-        (logit) deviance and null deviance; ``nobs`` always."""
+        residual standard error and df, and the residual sum of squares as ``deviance`` (R's
+        ``deviance.lm``); for the likelihood families log-likelihood, AIC, BIC, deviance
+        (-2 log-likelihood) and (logit) null deviance; ``nobs`` always."""
         result = self.result
         out = {"nobs": int(result.nobs)}
         if self.family == "ols":
@@ -123,14 +124,14 @@ class FittedFamily:
                        sigma=float(np.sqrt(result.scale)), df_resid=float(result.df_resid),
                        df_model=float(result.df_model), f_statistic=float(result.fvalue),
                        f_p_value=float(result.f_pvalue), log_likelihood=float(result.llf),
-                       aic=float(result.aic), bic=float(result.bic))
+                       aic=float(result.aic), bic=float(result.bic), deviance=float(result.ssr))
         elif self.family == "quantreg":
             out.update(pseudo_r_squared=float(result.prsquared), df_resid=float(result.df_resid))
         else:
-            out.update(log_likelihood=float(result.llf), aic=float(result.aic), bic=float(result.bic))
+            out.update(log_likelihood=float(result.llf), aic=float(result.aic), bic=float(result.bic),
+                       deviance=float(-2 * result.llf))
             if self.family == "logit":
-                out.update(deviance=float(-2 * result.llf), null_deviance=float(-2 * result.llnull),
-                           df_resid=float(result.df_resid))
+                out.update(null_deviance=float(-2 * result.llnull), df_resid=float(result.df_resid))
         return out
 
     def linear_design(self, matrix):
@@ -159,6 +160,39 @@ class FittedFamily:
         if self.family in ("ols", "quantreg"):
             return np.asarray(self.result.predict(matrix), dtype=float)
         return self.probs(matrix) @ self.levels
+
+    def std_error_of(self, matrix, kind="response"):
+        """Delta-method standard errors of the predictions at the rows of ``matrix`` (their
+        coefficients' uncertainty only, as R's ``predict(se.fit = TRUE)``): of x'beta for
+        ``kind="link"``, of the expected answer for ``"response"`` (logit: the link's times
+        (high - low) p (1 - p)). ols, quantreg and logit only (one linear predictor)."""
+        if self.family not in ("ols", "quantreg", "logit"):
+            raise SynthsurveyError(f"standard errors of predictions exist for the ols, quantreg and logit families, "
+                                   f"not {self.family!r}")
+        design = matrix.to_numpy(dtype=float)
+        covariance = self._covariance.to_numpy()
+        link = np.sqrt(np.einsum("ij,jk,ik->i", design, covariance, design))
+        if kind == "link" or self.family != "logit":
+            return link
+        p = 1 / (1 + np.exp(-(design @ self._params.to_numpy())))
+        return link * p * (1 - p) * float(np.ptp(self.levels))
+
+    def residuals(self, kind="response"):
+        """Residuals of the pilot answers the family was fit on, as R's ``residuals()`` gives them:
+        y - fitted for ols and quantreg (every kind); for logit ``"response"`` (y - p, y in 0/1),
+        ``"deviance"`` (R's default for a glm), ``"pearson"`` or ``"working"`` ((y - p) / (p (1 - p)))."""
+        if self.family in ("ols", "quantreg"):
+            return np.asarray(self.result.resid, dtype=float)
+        if self.family != "logit":
+            raise SynthsurveyError(f"family {self.family!r} has no residuals (one answer, several level "
+                                   "probabilities): use the level probabilities")
+        result = self.result
+        y, p = np.asarray(result.model.endog, dtype=float), np.asarray(result.predict(), dtype=float)
+        values = {"response": y - p, "deviance": np.asarray(result.resid_dev, dtype=float),
+                  "pearson": np.asarray(result.resid_pearson, dtype=float), "working": (y - p) / (p * (1 - p))}
+        if kind not in values:
+            raise SynthsurveyError(f"residual kind {kind!r} is not one of {tuple(values)}")
+        return values[kind]
 
     def link_values(self, matrix):
         """The linear predictor x'beta (ordinal: without cutpoints; mnlogit: not defined)."""

@@ -114,20 +114,97 @@ class Design:
     info: object
 
 
+@dataclass(frozen=True)
+class Prebuilt:
+    """A design built outside patsy, one row per row of a model's frame: the R package builds it
+    with R's own ``model.matrix`` (so a fit from R has ``lm``'s columns, names, order and
+    contrasts) and the fit uses it wherever it would build one (fitting, cross-fitting,
+    predictions for the frame's rows). ``matrix`` is a float DataFrame indexed like the frame,
+    ``ids`` the frame's ``id`` column (rows are checked against it), ``reads_llm`` a boolean
+    per column: whether it reads an ``llm_*`` feature (the pilot-only baseline drops those).
+    The intercept column, if any, is named ``Intercept``."""
+
+    matrix: pd.DataFrame
+    ids: np.ndarray
+    reads_llm: tuple
+
+    def __post_init__(self):
+        if len(self.reads_llm) != self.matrix.shape[1] or len(self.ids) != len(self.matrix):
+            raise SynthsurveyError(
+                f"a prebuilt design needs one id per row and one reads_llm flag per column; got "
+                f"{self.matrix.shape} for {len(self.ids)} ids and {len(self.reads_llm)} flags")
+        if not np.isfinite(self.matrix.to_numpy(dtype=float)).all():
+            bad = self.matrix.columns[~np.isfinite(self.matrix.to_numpy(dtype=float)).all(axis=0)]
+            raise SynthsurveyError(f"the prebuilt design has missing or infinite values in column(s) "
+                                   f"{preview(list(bad))}")
+
+    def covariate_part(self):
+        """The columns that read no ``llm_*`` feature (an intercept alone when none is left)."""
+        keep = ~np.asarray(self.reads_llm, dtype=bool)
+        if not keep.any():
+            ones = pd.DataFrame({"Intercept": np.ones(len(self.matrix))}, index=self.matrix.index)
+            return Prebuilt(ones, self.ids, (False,))
+        return Prebuilt(self.matrix.loc[:, keep], self.ids, tuple(False for _ in range(int(keep.sum()))))
+
+    def rows(self, frame, matrix=None):
+        """The design's rows for ``frame``: the rows of the model's frame it holds (``frame`` a
+        subset of that frame, same index), or, for other rows (new data), ``matrix``, their
+        design built the same way outside (checked to have the design's columns)."""
+        columns = self.matrix.columns
+        if matrix is not None:
+            missing = [c for c in columns if c not in matrix.columns]
+            if missing or len(matrix) != len(frame):
+                raise SynthsurveyError(
+                    f"the design of the new rows must have {len(frame)} rows and the fit's columns; "
+                    f"missing {preview(missing)}" if missing else
+                    f"the design of the new rows has {len(matrix)} rows for {len(frame)} new rows")
+            return matrix.loc[:, columns].set_axis(frame.index, axis=0).astype(float)
+        known = frame.index.isin(self.matrix.index)
+        if not known.all() or ("id" in frame and not np.array_equal(
+                frame["id"].to_numpy(), self.ids[self.matrix.index.get_indexer(frame.index)])):
+            raise SynthsurveyError(
+                "this fit's design was built outside Python (by R's model.matrix): new rows need their "
+                "design matrix, built the same way (the R package's predict() builds it)")
+        return self.matrix.loc[frame.index]
+
+
+def patsy_ready(frame):
+    """``frame`` with the pandas column types patsy cannot read made readable, as R's model.matrix
+    reads them: nullable booleans as booleans (a factor: ``x[T.True]``), nullable integers as
+    floats, dates (datetime64 without time zone) as days since 1970-01-01 and date-times (with a
+    time zone) as seconds since then: numbers, not one dummy per date. Other columns are not copied."""
+    converted = {}
+    for column, dtype in frame.dtypes.items():
+        if isinstance(dtype, pd.BooleanDtype):
+            values = frame[column]
+            converted[column] = values.astype(bool) if not values.isna().any() else values.astype(object)
+        elif isinstance(dtype, pd.api.extensions.ExtensionDtype) and pd.api.types.is_integer_dtype(dtype):
+            converted[column] = frame[column].astype(float)
+        elif pd.api.types.is_datetime64_any_dtype(dtype):
+            values = frame[column]
+            zoned = getattr(dtype, "tz", None) is not None
+            seconds = (values.dt.tz_convert("UTC").dt.tz_localize(None) if zoned else values) - pd.Timestamp(0)
+            converted[column] = seconds.dt.total_seconds() / (1.0 if zoned else 86400.0)
+    return frame.assign(**converted) if converted else frame
+
+
 def build(rhs, frame):
     """Return the Design of ``rhs`` on ``frame`` (rows with missing values must be removed first)."""
     env = patsy.EvalEnvironment([FORMULA_NAMESPACE])
     try:
-        matrix = patsy.dmatrix(rhs, frame, eval_env=env, NA_action="raise", return_type="dataframe")
+        matrix = patsy.dmatrix(rhs, patsy_ready(frame), eval_env=env, NA_action="raise", return_type="dataframe")
     except patsy.PatsyError as error:
         raise SynthsurveyError(f"cannot build the design of '{rhs}': {error}") from None
     return Design(matrix, matrix.design_info)
 
 
-def rebuild(design, frame):
-    """Return the design matrix of ``design`` evaluated on the rows of ``frame``."""
+def rebuild(design, frame, matrix=None):
+    """Return the design matrix of ``design`` (a Design, or a Prebuilt one, whose new rows come as
+    ``matrix``) evaluated on the rows of ``frame``."""
+    if isinstance(design, Prebuilt):
+        return design.rows(frame, matrix)
     try:
-        (matrix,) = patsy.build_design_matrices([design.info], frame, NA_action="raise",
+        (matrix,) = patsy.build_design_matrices([design.info], patsy_ready(frame), NA_action="raise",
                                                 return_type="dataframe")
     except patsy.PatsyError as error:
         raise SynthsurveyError(f"cannot evaluate the design on new rows: {error}") from None

@@ -8,6 +8,7 @@ human answer. ``fit()`` returns an immutable ``DebiasResults``. The model is imm
 """
 
 import numpy as np
+import pandas as pd
 
 from ..common.checks import require_frame
 from ..common.errors import SynthsurveyError
@@ -27,7 +28,8 @@ class DebiasModel(Frozen):
     ``key``, ``scale`` (the item's), ``scales`` (every item's), ``samples`` (the raw draws, or None
     when built from a feature table), ``features`` (the feature table), ``covariates``,
     ``frame`` (the rows the formula can use), ``exclusions`` (reason, n_rows, n_pilot),
-    ``has_covariates`` (per frame row), ``is_pilot``.
+    ``has_covariates`` (per frame row), ``is_pilot``, ``prebuilt`` (a ``formula.Prebuilt`` design
+    used instead of the formula's, or None; see ``with_design``).
     """
 
     def __init__(self, formula, samples=None, humans=None, covariates=None, family="ols", key="id",
@@ -58,7 +60,7 @@ class DebiasModel(Frozen):
                   built.exclusions, built.has_covariates)
 
     def _set(self, spec, family, link, q, key, scale, scales, samples, features, covariates, frame, exclusions,
-             has_covariates):
+             has_covariates, prebuilt=None):
         """Check the formula's columns on ``frame``, keep its complete rows, and freeze."""
         formulas.check_columns(spec, frame, f"the frame of item {spec.item!r}")
         used = complete_rows(frame, list(spec.llm_features + spec.covariates), exclusions, has_covariates)
@@ -71,16 +73,31 @@ class DebiasModel(Frozen):
         self._exclusions = exclusions
         self.exclusions = exclusions.table()
         self.is_pilot = self.frame[IS_PILOT].to_numpy()
+        self.prebuilt = prebuilt
         self._freeze()
 
-    def _derived(self, spec=None, frame=None):
-        """A model with another formula or frame and everything else shared (no features recomputed)."""
+    def _derived(self, spec=None, frame=None, prebuilt=None):
+        """A model with another formula, frame or prebuilt design and everything else shared (no
+        features recomputed; the frame keeps its rows, so a prebuilt design still fits it)."""
         model = object.__new__(DebiasModel)
         exclusions = type(self._exclusions)(list(self._exclusions.rows))
         model._set(spec or self.spec, self.family, self.link, self.q, self.key, self.scale, self.scales,
                    self.samples, self.features, self.covariates, self.frame if frame is None else frame,
-                   exclusions, self.has_covariates)
+                   exclusions, self.has_covariates, prebuilt)
         return model
+
+    def with_design(self, matrix, reads_llm):
+        """The same model fit on a design built outside Python instead of the formula's (the R
+        package passes R's ``model.matrix`` of its own formula): ``matrix`` (DataFrame or 2-d array
+        with named columns, the intercept named ``Intercept``) has one row per row of ``frame``, in
+        its order; ``reads_llm`` flags the columns that read an ``llm_*`` feature. The formula then
+        only names the item and the columns the design reads (rows missing one are excluded)."""
+        matrix = pd.DataFrame(matrix)
+        if len(matrix) != len(self.frame):
+            raise SynthsurveyError(f"the design has {len(matrix)} rows; the model's frame has {len(self.frame)}")
+        design = formulas.Prebuilt(matrix.set_axis(self.frame.index, axis=0).astype(float), self.frame["id"].to_numpy(),
+                                   tuple(bool(flag) for flag in np.atleast_1d(reads_llm)))
+        return self._derived(prebuilt=design)
 
     def with_formula(self, formula):
         """The same item, family, data and population frame with another formula (e.g. the
@@ -97,7 +114,7 @@ class DebiasModel(Frozen):
         frame = self.frame.copy()
         frame.loc[self.is_pilot & ~keep, RESPONSE] = np.nan
         frame[IS_PILOT] = keep
-        return self._derived(frame=frame)
+        return self._derived(frame=frame, prebuilt=self.prebuilt)
 
     def fit_rows(self, rows, design):
         """Fit the family on the pilot rows selected by boolean mask ``rows`` with ``design``

@@ -12,8 +12,9 @@ cross-fitted ones population estimates use).
 import numpy as np
 import pandas as pd
 
+from ..common.checks import check_alpha
 from ..common.errors import SynthsurveyError
-from ..common.results import Result, Summary
+from ..common.results import Result, Summary, critical_values
 from . import crossfit
 from . import formula as formulas
 from .families import PROBABILITY_FAMILIES, n_parameters
@@ -69,13 +70,18 @@ class DebiasResults(Result):
         pilot_rows = model.frame.loc[self.is_pilot]
         if len(pilot_rows) == 0:
             raise SynthsurveyError(f"no pilot answers for item {model.item!r} remain to fit")
-        design = formulas.build(model.spec.rhs, pilot_rows)
-        n_params = n_parameters(model.family, design.matrix.shape[1], model.scale.n_levels)
+        if model.prebuilt is None:
+            design = formulas.build(model.spec.rhs, pilot_rows)
+            matrix = design.matrix
+        else:
+            design = model.prebuilt
+            matrix = formulas.rebuild(design, pilot_rows)
+        n_params = n_parameters(model.family, matrix.shape[1], model.scale.n_levels)
         if self.nobs <= n_params:
             raise SynthsurveyError(
                 f"the pilot has {self.nobs} usable answer(s) for item {model.item!r} but the "
                 f"{model.family} model of {model.formula!r} has {n_params} parameters")
-        problem = formulas.rank_deficiency(design.matrix)
+        problem = formulas.rank_deficiency(matrix)
         if problem:
             raise SynthsurveyError(f"formula {model.formula!r} is rank-deficient: {problem}")
         return design
@@ -94,9 +100,10 @@ class DebiasResults(Result):
         """The family fit on the pilot rows of boolean mask ``rows`` (cross-fitting uses this)."""
         return self.model.fit_rows(rows, design or self.design)
 
-    def design_matrix(self, frame=None):
-        """Design matrix (DataFrame) of the fitted formula on ``frame`` (default: all rows)."""
-        return formulas.rebuild(self.design, self.frame if frame is None else frame)
+    def design_matrix(self, frame=None, matrix=None):
+        """Design matrix (DataFrame) of the fitted formula on ``frame`` (default: all rows); for a
+        prebuilt design (``DebiasModel.with_design``), new rows bring theirs as ``matrix``."""
+        return formulas.rebuild(self.design, self.frame if frame is None else frame, matrix)
 
     # coefficients -------------------------------------------------------------------------
     @property
@@ -148,11 +155,15 @@ class DebiasResults(Result):
         if predictor not in ("scalar", "pilot"):
             raise SynthsurveyError(f"baseline {predictor!r} is not one of ('scalar', 'pilot')")
         if predictor not in self._baseline_fits:
-            rhs = "llm_mean" if predictor == "scalar" else formulas.covariate_rhs(self.spec)
-            self._baseline_fits[predictor] = self.refit(f"{formulas.item_lhs(self.item)} ~ {rhs}")
+            if predictor == "pilot" and self.model.prebuilt is not None:  # the design's covariate columns
+                self._baseline_fits[predictor] = DebiasResults(self.model._derived(
+                    prebuilt=self.model.prebuilt.covariate_part()))
+            else:
+                rhs = "llm_mean" if predictor == "scalar" else formulas.covariate_rhs(self.spec)
+                self._baseline_fits[predictor] = self.refit(f"{formulas.item_lhs(self.item)} ~ {rhs}")
         return self._baseline_fits[predictor]
 
-    def predict(self, kind="response", predictor="debiased", newdata=None):
+    def predict(self, kind="response", predictor="debiased", newdata=None, matrix=None):
         """Predictions for every person in the population (or ``newdata``'s rows).
 
         kind: ``"response"`` (expected answer in the item's units; conditional quantile for
@@ -161,6 +172,7 @@ class DebiasResults(Result):
         predictor: ``"debiased"`` (this fit), ``"base"`` (uncorrected LLM: draw mean / shares),
             ``"scalar"`` (same family on ``llm_mean`` alone), ``"pilot"`` (same family on the
             formula's covariates alone, no LLM features).
+        matrix: for a fit on a prebuilt design (the R package's), the design of ``newdata``'s rows.
         Returns a DataFrame: ``id``, ``is_pilot`` (when known) and the prediction column(s).
         """
         if kind not in KINDS:
@@ -171,7 +183,7 @@ class DebiasResults(Result):
         out = pd.DataFrame({"id": frame["id"].to_numpy()})
         if IS_PILOT in frame.columns:
             out[IS_PILOT] = frame[IS_PILOT].to_numpy()
-        values = self.predict_values(kind, predictor, frame)
+        values = self.predict_values(kind, predictor, frame, matrix)
         if kind == "probs":
             for name, column in zip(self.prob_names(), values.T):
                 out[name] = column
@@ -179,17 +191,43 @@ class DebiasResults(Result):
             out["prediction"] = values
         return out
 
+    def prediction_intervals(self, kind="response", newdata=None, matrix=None, interval="confidence", alpha=0.05):
+        """The debiased predictions (``kind`` "response" or "link") for the population (or
+        ``newdata``'s rows, with ``matrix`` for a prebuilt design) with their standard errors
+        (``FittedFamily.std_error_of``) and limits at level 1 - ``alpha``: ``interval="confidence"``
+        for the expected answer, ``"prediction"`` (ols only) for a new answer (adds the residual
+        variance). Quantiles of t(residual df) for ols and quantreg, else the normal, as R's
+        ``predict.lm``/``predict.glm``. Returns a DataFrame: id, prediction, std_error, df, ci_low,
+        ci_high."""
+        alpha = check_alpha(alpha)
+        if kind not in ("response", "link"):
+            raise SynthsurveyError(f"kind {kind!r} has no standard errors: use 'response' or 'link'")
+        if interval not in ("confidence", "prediction"):
+            raise SynthsurveyError(f"interval {interval!r} is not one of ('confidence', 'prediction')")
+        if interval == "prediction" and self.family != "ols":
+            raise SynthsurveyError(f"prediction intervals need the ols family (a residual variance), not "
+                                   f"{self.family!r}")
+        frame = self.frame if newdata is None else newdata
+        design = self.design_matrix(frame, matrix)
+        values = self.fitted.link_values(design) if kind == "link" else self.fitted.mean(design)
+        std_error = self.fitted.std_error_of(design, kind)
+        spread = np.sqrt(std_error ** 2 + self.statistics()["sigma"] ** 2) if interval == "prediction" else std_error
+        df = self.fitted.df
+        quantile = critical_values(alpha, df)
+        return pd.DataFrame({"id": frame["id"].to_numpy(), "prediction": values, "std_error": std_error,
+                             "df": df, "ci_low": values - quantile * spread, "ci_high": values + quantile * spread})
+
     def prob_names(self):
         """Column names of ``predict(kind="probs")``: ``prob_<level>``."""
         return [name.replace("llm_p", "prob_", 1) for name in self.scale.share_names()]
 
-    def predict_values(self, kind, predictor, frame):
+    def predict_values(self, kind, predictor, frame, matrix=None):
         """The predictions of ``predict`` as an array: (n,) or, for ``"probs"``, (n, C)."""
         if predictor == "base":
             return self._base_values(kind, frame)
         if predictor != "debiased":
-            return self.baseline(predictor).predict_values(kind, "debiased", frame)
-        matrix = formulas.rebuild(self.design, frame)
+            return self.baseline(predictor).predict_values(kind, "debiased", frame, matrix)
+        matrix = self.design_matrix(frame, matrix)
         if kind == "response":
             return self.fitted.mean(matrix)
         if kind == "link":

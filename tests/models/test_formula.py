@@ -71,3 +71,22 @@ def test_scale_declarations():
         Scale("ordinal", (1,))
     with pytest.raises(ss.SynthsurveyError, match="not one of"):
         Scale("nominal", (1, 2))
+
+
+def test_patsy_reads_nullable_and_date_columns_as_r_model_matrix_does():
+    """Source of truth: R's model.matrix codes a logical as a factor (xTRUE), a Date as its days
+    since 1970-01-01 and a POSIXct as its seconds; nullable integers are numbers."""
+    frame = pd.DataFrame({
+        "flag": pd.array([True, False, True, False], dtype="boolean"),
+        "count": pd.array([1, 2, 3, 5], dtype="Int32"),
+        "day": pd.to_datetime(["1970-01-02", "1970-01-11", "2024-03-01", "1970-01-01"]),
+        "moment": pd.to_datetime([60, 120, 0, 30], unit="s", utc=True),
+    })
+    design = formulas.build("flag + count + day + moment", frame)
+    assert list(design.matrix.columns) == ["Intercept", "flag[T.True]", "count", "day", "moment"]
+    np.testing.assert_array_equal(design.matrix["day"], [1, 10, 19783, 0])
+    np.testing.assert_array_equal(design.matrix["moment"], [60, 120, 0, 30])
+    np.testing.assert_array_equal(design.matrix["flag[T.True]"], [1, 0, 1, 0])
+    np.testing.assert_array_equal(formulas.rebuild(design, frame.iloc[[1]]).to_numpy(), [[1, 0, 2, 10, 120]])
+    plain = pd.DataFrame({"x": [1.0, 2.0]})
+    assert formulas.patsy_ready(plain) is plain  # nothing to convert: no copy

@@ -33,17 +33,45 @@ R_SCRIPT = textwrap.dedent(f"""
     fit <- ss_debias({R_FORMULA}, study$samples, study$pilot, study$covariates)
     ordinal <- ss_debias(belief ~ llm_mean + ideology, study$samples, study$pilot, study$covariates,
                          family = "ordinal")
-    tables <- list(
+    logit <- ss_debias(action ~ llm_mean + ideology, study$samples, study$pilot, study$covariates, family = "logit")
+    # the same study with character ids ("R_0001" ...) and a character covariate, through read.csv
+    as_text <- function(frame) {{ frame$id <- sprintf("R_%04d", frame$id); frame }}
+    folder <- tempfile(); dir.create(folder)
+    covariates <- study$covariates
+    covariates$sex <- ifelse(covariates$female == 1, "female", "male")
+    tables <- list(samples = study$samples, pilot = study$pilot, covariates = covariates)
+    for (name in names(tables)) write.csv(as_text(tables[[name]]), file.path(folder, name), row.names = FALSE)
+    csv <- lapply(stats::setNames(names(tables), names(tables)), function(name) read.csv(file.path(folder, name)))
+    text_fit <- ss_debias(belief ~ llm_mean + age + sex, csv$samples, csv$pilot, csv$covariates)
+    newdata <- merge(merge(study$pilot[study$pilot$item == "belief", c("id", "response")], study$covariates),
+                     ss_features(study$samples)[ss_features(study$samples)$item == "belief", ])[1:20, ]
+    intervals <- predict(fit, newdata, interval = "prediction", level = 0.9, se.fit = TRUE)
+    estimates <- list(
       mean = as.data.frame(ss_population_mean(fit)),
       shares = as.data.frame(ss_population_shares(ordinal)),
       by_educ = as.data.frame(ss_population_mean(fit, by = "educ")),
-      ols = as.data.frame(ss_population_ols(fit, belief ~ age + female + factor(educ)))
+      by_two = as.data.frame(ss_population_mean(fit, by = ~ female + educ)),
+      quantile = as.data.frame(ss_population_quantile(fit, 0.5)),
+      ols = as.data.frame(ss_population_ols(fit, belief ~ age + female + factor(educ))),
+      logit = as.data.frame(ss_population_logit(logit, action ~ ideology)),
+      text_mean = as.data.frame(ss_population_mean(text_fit, by = "sex")),
+      recovery = as.data.frame(ss_recover(fit, belief ~ age + ideology))
     )
+    at_90 <- list(mean = confint(ss_population_mean(fit), level = 0.9),
+                  ols = confint(ss_population_ols(fit, belief ~ age + female + factor(educ)), level = 0.9))
     out <- list(
       coef = as.list(coef(fit)), vcov = unname(vcov(fit)), vcov_names = rownames(vcov(fit)),
-      confint = unname(confint(fit)), predict = predict(fit),
-      ordinal_coef = as.list(coef(ordinal)), ordinal_probs = predict(ordinal, type = "probs"),
-      tables = tables,
+      confint = unname(confint(fit)), predict = list(id = as.integer(names(predict(fit))), value = unname(predict(fit))),
+      fitted = unname(fitted(fit)), residuals = unname(residuals(fit)), fitted_ids = as.integer(names(fitted(fit))),
+      logit_residuals = unname(residuals(logit)),
+      statistics = list(aic = AIC(fit), bic = BIC(fit), loglik = as.numeric(logLik(fit)), sigma = sigma(fit),
+                        deviance = deviance(fit), r_squared = summary(fit)$r.squared,
+                        f = unname(summary(fit)$fstatistic[1]), logit_aic = AIC(logit), ordinal_aic = AIC(ordinal)),
+      intervals = list(id = newdata$id, fit = unname(intervals$fit), se = unname(intervals$se.fit)),
+      ordinal_coef = as.list(coef(ordinal)), ordinal_probs = unname(predict(ordinal, type = "probs")),
+      ordinal_ids = as.integer(rownames(predict(ordinal, type = "probs"))),
+      text_coef = as.list(coef(text_fit)),
+      tables = estimates, at_90 = lapply(at_90, unname),
       bfi_humans = ss_load_bfi()$humans, bfi_covariates = ss_load_bfi()$covariates
     )
     jsonlite::write_json(out, commandArgs(TRUE)[1], digits = NA, dataframe = "columns", auto_unbox = TRUE, na = "null")
@@ -73,13 +101,17 @@ def py_fit(study):
 
 def r_terms(names):
     """Python term names in R's spelling (the mapping the R package applies)."""
-    return [n.replace("C(educ)[T.", "factor(educ)").replace("]", "").replace("Intercept", "(Intercept)")
-            for n in names]
+    return [n.replace("C(educ)[T.", "factor(educ)").replace("sex[T.", "sex").replace("]", "")
+            .replace("Intercept", "(Intercept)") for n in names]
 
 
 def test_coefficients_vcov_confint(from_r, py_fit):
+    """A fit from R has R's design (lm's order: the factor's columns after the terms before it)
+    and the Python fit's numbers under the same names."""
     python = pd.Series(py_fit.params.to_numpy(), index=r_terms(py_fit.params.index))
     from_r_coef = pd.Series(from_r["coef"]).astype(float)
+    assert list(from_r_coef.index) == ["(Intercept)", "llm_mean", "llm_sd", "llm_p1", "llm_p5", "age", "female",
+                                       "factor(educ)2", "factor(educ)3", "factor(educ)4", "ideology"]
     assert sorted(from_r_coef.index) == sorted(python.index)
     np.testing.assert_allclose(from_r_coef[python.index], python, rtol=0, atol=TOL)
     order = [from_r["vcov_names"].index(term) for term in python.index]
@@ -91,43 +123,96 @@ def test_coefficients_vcov_confint(from_r, py_fit):
     np.testing.assert_allclose(confint[:, 1], table["ci_high"], rtol=0, atol=TOL)
 
 
-def test_predictions(from_r, py_fit):
+def test_predictions_fitted_residuals_and_statistics(from_r, py_fit, study):
     predicted = pd.DataFrame(from_r["predict"])
-    merged = py_fit.predict().merge(predicted, on="id", suffixes=("_py", "_r"))
+    merged = py_fit.predict().merge(predicted, on="id")
     assert len(merged) == py_fit.n_population
-    assert (merged["is_pilot_py"] == merged["is_pilot_r"]).all()
-    np.testing.assert_allclose(merged["prediction_py"], merged["prediction_r"], rtol=0, atol=TOL)
+    np.testing.assert_allclose(merged["prediction"], merged["value"], rtol=0, atol=TOL)
+    pilot = py_fit.frame.loc[py_fit.is_pilot]
+    assert from_r["fitted_ids"] == pilot["id"].tolist()
+    np.testing.assert_allclose(from_r["fitted"], py_fit.predict_values("response", "debiased", pilot), rtol=0, atol=TOL)
+    np.testing.assert_allclose(from_r["residuals"], py_fit.fitted.residuals(), rtol=0, atol=TOL)
+    statistics = py_fit.statistics()
+    n_coef = len(py_fit.params)
+    expected = {"loglik": statistics["log_likelihood"], "aic": -2 * statistics["log_likelihood"] + 2 * (n_coef + 1),
+                "bic": -2 * statistics["log_likelihood"] + np.log(py_fit.nobs) * (n_coef + 1),
+                "sigma": statistics["sigma"], "deviance": statistics["deviance"], "r_squared": statistics["r_squared"],
+                "f": statistics["f_statistic"]}
+    for name, value in expected.items():
+        assert from_r["statistics"][name] == pytest.approx(value, abs=TOL), name
+    logit = ss.debias("action ~ llm_mean + ideology", study.samples, study.pilot, study.covariates, family="logit")
+    assert from_r["statistics"]["logit_aic"] == pytest.approx(logit.statistics()["aic"], abs=TOL)
+    np.testing.assert_allclose(from_r["logit_residuals"], logit.fitted.residuals("deviance"), rtol=0, atol=TOL)
+    intervals = from_r["intervals"]
+    rows = py_fit.frame.set_index("id").loc[intervals["id"]].reset_index()
+    table = py_fit.prediction_intervals("response", rows, None, "prediction", alpha=0.1)
+    fit = np.asarray(intervals["fit"], dtype=float)
+    np.testing.assert_allclose(fit[:, 0], table["prediction"], rtol=0, atol=TOL)
+    np.testing.assert_allclose(fit[:, 1], table["ci_low"], rtol=0, atol=TOL)
+    np.testing.assert_allclose(fit[:, 2], table["ci_high"], rtol=0, atol=TOL)
+    np.testing.assert_allclose(intervals["se"], table["std_error"], rtol=0, atol=TOL)
 
 
 def test_ordinal_fit_and_probabilities(from_r, study):
     ordinal = ss.debias("belief ~ llm_mean + ideology", study.samples, study.pilot, study.covariates,
                         family="ordinal")
     from_r_coef = pd.Series(from_r["ordinal_coef"]).astype(float)
-    np.testing.assert_allclose(from_r_coef[ordinal.params.index], ordinal.params, rtol=0, atol=1e-6)
-    probs = pd.DataFrame(from_r["ordinal_probs"]).sort_values("id")
-    python = ordinal.predict(kind="probs").sort_values("id")
-    columns = [f"prob_{k}" for k in range(1, 6)]
-    np.testing.assert_allclose(probs[columns].to_numpy(), python[columns].to_numpy(), rtol=0, atol=TOL)
+    assert list(from_r_coef.index) == list(ordinal.params.index)  # slopes, then 1|2, 2|3, 3|4, 4|5
+    np.testing.assert_allclose(from_r_coef[ordinal.params.index], ordinal.params, rtol=0, atol=TOL)
+    probs = np.asarray(from_r["ordinal_probs"], dtype=float)
+    python = ordinal.predict(kind="probs").set_index("id").loc[from_r["ordinal_ids"]]
+    np.testing.assert_allclose(probs, python[[f"prob_{k}" for k in range(1, 6)]].to_numpy(), rtol=0, atol=TOL)
+    assert from_r["statistics"]["ordinal_aic"] == pytest.approx(ordinal.statistics()["aic"], abs=TOL)
+
+
+def test_character_ids_read_with_read_csv(from_r, study):
+    """The study with "R_0001" ids and a character covariate, written with write.csv and read with
+    read.csv in R, against Python on the same strings."""
+    def as_text(frame):
+        return frame.assign(id=frame["id"].map("R_{:04d}".format))
+    covariates = study.covariates.assign(sex=np.where(study.covariates["female"] == 1, "female", "male"))
+    fit = ss.debias("belief ~ llm_mean + age + sex", as_text(study.samples), as_text(study.pilot),
+                    as_text(covariates))
+    from_r_coef = pd.Series(from_r["text_coef"]).astype(float)
+    np.testing.assert_allclose(from_r_coef[r_terms(fit.params.index)], fit.params, rtol=0, atol=TOL)
+    table, got = ss.population_mean(fit, by="sex").table(), pd.DataFrame(from_r["tables"]["text_mean"])
+    assert got["sex"].tolist() == ["female", "male"]
+    np.testing.assert_allclose(got["estimate"], table["estimate"], rtol=0, atol=TOL)
+    np.testing.assert_allclose(got["conf.low"], table["ci_low"], rtol=0, atol=TOL)
 
 
 def test_population_estimates(from_r, py_fit, study):
     ordinal = ss.debias("belief ~ llm_mean + ideology", study.samples, study.pilot, study.covariates,
                         family="ordinal")
+    logit = ss.debias("action ~ llm_mean + ideology", study.samples, study.pilot, study.covariates, family="logit")
     expected = {
         "mean": ss.population_mean(py_fit),
         "shares": ss.population_shares(ordinal),
         "by_educ": ss.population_mean(py_fit, by="educ"),
+        "by_two": ss.population_mean(py_fit, by=["female", "educ"]),
+        "quantile": ss.population_quantile(py_fit, 0.5),
         "ols": ss.population_ols(py_fit, "belief ~ age + female + C(educ)"),
+        "logit": ss.population_logit(logit, "action ~ ideology"),
+        "recovery": ss.recover(py_fit, "belief ~ age + ideology"),
     }
     for name, result in expected.items():
         table, got = result.table(), pd.DataFrame(from_r["tables"][name])
         assert len(got) == len(table), name
-        if "term" in table and name == "ols":
+        if "term" in table and name in ("ols", "logit", "recovery"):
             assert list(got["term"]) == r_terms(table["term"])
+        for key in ("female", "educ"):
+            if key in table:
+                assert got[key].tolist() == table[key].tolist(), name
         np.testing.assert_allclose(got["estimate"], table["estimate"], rtol=0, atol=TOL, err_msg=name)
-        np.testing.assert_allclose(got["std.error"], table["std_error"], rtol=0, atol=TOL, err_msg=name)
+        if name != "quantile":
+            np.testing.assert_allclose(got["std.error"], table["std_error"], rtol=0, atol=TOL, err_msg=name)
         np.testing.assert_allclose(got["conf.low"], table["ci_low"], rtol=0, atol=TOL, err_msg=name)
         np.testing.assert_allclose(got["conf.high"], table["ci_high"], rtol=0, atol=TOL, err_msg=name)
+    at_90 = {"mean": expected["mean"].table(0.1), "ols": expected["ols"].table(0.1)}
+    for name, table in at_90.items():
+        limits = np.asarray(from_r["at_90"][name], dtype=float).reshape(len(table), 2)
+        np.testing.assert_allclose(limits[:, 0], table["ci_low"], rtol=0, atol=TOL, err_msg=name)
+        np.testing.assert_allclose(limits[:, 1], table["ci_high"], rtol=0, atol=TOL, err_msg=name)
 
 
 def test_debiasing_ols_equals_r_lm_on_the_same_design(py_fit):

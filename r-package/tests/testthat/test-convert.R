@@ -11,24 +11,46 @@ test_that("formulas translate to the Python core's syntax", {
   expect_error(ss_formula_to_python(~ x), "two-sided", class = "synthsurvey_error")
 })
 
-test_that("term names come back in R's spelling", {
-  expect_equal(synthsurvey:::.term_names_to_r(c("Intercept", "C(educ)[T.2]", "I(age ** 2)", "Q(\"a b\")")),
-               c("(Intercept)", "factor(educ)2", "I(age^2)", "`a b`"))
+test_that("term names of the core's own designs come back in R's spelling", {
+  expect_equal(synthsurvey:::.term_names_to_r(c("Intercept", "C(educ)[T.2]", "I(age ** 2)", "Q(\"a b\")",
+                                                "urban[T.True]", "sex[T.male]:age", "2:Intercept", "mean[region=a]")),
+               c("(Intercept)", "factor(educ)2", "I(age^2)", "`a b`", "urbanTRUE", "sexmale:age", "2:(Intercept)",
+                 "mean[region=a]"))
+  expect_equal(synthsurvey:::.term_names_to_r(c("Intercept", "x[1]", "sexmale"), r_design = TRUE),
+               c("(Intercept)", "x[1]", "sexmale"))
 })
 
 test_that("types and NA round-trip through pandas", {
   frame <- data.frame(
-    int = c(1L, NA, 3L), dbl = c(1.5, NA, -2), lgl = c(TRUE, NA, FALSE), chr = c("a", NA, "c"),
+    int = c(1L, NA, 3L), dbl = c(1.5, NA, -2), lgl = c(TRUE, NA, FALSE), chr = c("b", NA, "a"),
     fct = factor(c("x", NA, "y")), ord = factor(c("lo", "hi", NA), levels = c("lo", "hi"), ordered = TRUE),
     date = as.Date(c("2020-01-31", NA, "1969-12-31")), int_full = 1:3, lgl_full = c(TRUE, FALSE, TRUE),
+    time = as.POSIXct(c("2024-03-01 08:30:00", NA, "1960-01-01 00:00:01"), tz = "UTC"),
     stringsAsFactors = FALSE
   )
   result <- synthsurvey:::.roundtrip(frame)
   expect_identical(result$frame, frame)
-  expect_equal(unname(result$dtypes[c("int", "lgl", "fct", "ord", "int_full", "lgl_full", "dbl")]),
-               c("Int32", "boolean", "category", "category", "int32", "bool", "float64"))
+  expect_equal(unname(result$dtypes[c("int", "lgl", "chr", "fct", "ord", "int_full", "lgl_full", "dbl")]),
+               c("Int32", "boolean", "category", "category", "category", "int32", "bool", "float64"))
   expect_match(result$dtypes[["date"]], "datetime64")
+  expect_match(result$dtypes[["time"]], "datetime64.*UTC")
   expect_identical(levels(result$frame$ord), c("lo", "hi"))
+})
+
+test_that("tibbles, haven_labelled values and unusable columns", {
+  skip_if_not_installed("tibble")
+  skip_if_not_installed("haven")
+  frame <- tibble::tibble(id = 1:3, party = haven::labelled(c(1, 2, 1), c(Left = 1, Right = 2)),
+                          answer = haven::labelled(c("a", "b", NA), c(Yes = "a")))
+  result <- synthsurvey:::.roundtrip(frame)
+  expect_identical(result$frame$id, 1:3)
+  expect_identical(levels(result$frame$party), c("Left", "Right"))  # labels name the values' levels
+  expect_identical(as.character(result$frame$party), c("Left", "Right", "Left"))
+  expect_identical(as.character(result$frame$answer), c("Yes", "b", NA))
+  expect_error(synthsurvey:::.roundtrip(data.frame(x = I(list(1, 2)))), "column 'x' is a list column",
+               class = "synthsurvey_error")
+  complex <- data.frame(z = complex(real = 1:2, imaginary = 0))
+  expect_error(synthsurvey:::.roundtrip(complex), "column 'z' has class complex", class = "synthsurvey_error")
 })
 
 test_that("an integer NA never arrives as -2147483648", {

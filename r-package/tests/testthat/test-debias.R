@@ -13,8 +13,8 @@ test_that("ss_debias has the S3 methods R users expect", {
   fit <- ss_debias(belief ~ llm_mean + llm_sd + age + factor(educ), small_samples, small_pilot,
                    small_covariates)
   expect_s3_class(fit, "ss_debias")
-  expect_equal(names(coef(fit)), c("(Intercept)", "factor(educ)2", "factor(educ)3", "factor(educ)4",
-                                   "llm_mean", "llm_sd", "age"))
+  expect_equal(names(coef(fit)), c("(Intercept)", "llm_mean", "llm_sd", "age", "factor(educ)2", "factor(educ)3",
+                                   "factor(educ)4"))
   expect_equal(nobs(fit), nrow(small_pilot[small_pilot$item == "belief", ]))
   v <- vcov(fit)
   expect_equal(dimnames(v)[[1]], names(coef(fit)))
@@ -27,13 +27,14 @@ test_that("ss_debias has the S3 methods R users expect", {
   expect_output(print(summary(fit)), "Pilot answers fitted")
   expect_output(print(fit), "Coefficients")
   pred <- predict(fit)
-  expect_equal(nrow(pred), length(unique(small_samples$id)))
-  expect_equal(names(pred), c("id", "is_pilot", "prediction"))
-  base <- predict(fit, predictor = "base")
-  feats <- ss_features(small_samples)
-  feats <- feats[feats$item == "belief", ]
-  expect_equal(base$prediction, feats$llm_mean[match(base$id, feats$id)])
+  expect_length(pred, length(unique(small_samples$id)))
+  expect_identical(names(pred), as.character(sort(unique(small_samples$id))))
   expect_equal(names(ss_baselines(fit)), c("id", "is_pilot", "response", "base", "scalar", "pilot", "debiased"))
+  baselines <- ss_baselines(fit)
+  expect_equal(baselines$debiased, unname(pred))
+  # the pilot-only baseline: the design's columns that read no llm_* feature, as lm() fits them
+  pilot_only <- lm(response ~ age + factor(educ), data = pilot_frame("belief", small_covariates))
+  expect_equal(baselines$pilot[baselines$is_pilot], unname(fitted(pilot_only)), tolerance = 1e-10)
   tidy <- as.data.frame(fit)
   expect_equal(names(tidy), c("term", "estimate", "std.error", "statistic", "p.value", "conf.low", "conf.high", "df"))
 })
@@ -41,9 +42,9 @@ test_that("ss_debias has the S3 methods R users expect", {
 test_that("ordinal fits give per-level probabilities", {
   fit <- ss_debias(belief ~ llm_mean + ideology, small_samples, small_pilot, small_covariates, family = "ordinal")
   probs <- predict(fit, type = "probs")
-  expect_equal(names(probs), c("id", "is_pilot", paste0("prob_", 1:5)))
-  expect_equal(rowSums(probs[, paste0("prob_", 1:5)]), rep(1, nrow(probs)), tolerance = 1e-10)
-  expect_true(all(predict(fit, type = "class")$prediction %in% 1:5))
+  expect_equal(colnames(probs), as.character(1:5))
+  expect_equal(unname(rowSums(probs)), rep(1, nrow(probs)), tolerance = 1e-10)
+  expect_true(all(predict(fit, type = "class") %in% 1:5))
   expect_output(print(summary(fit)), "ordinal \\(logit link\\)")
 })
 

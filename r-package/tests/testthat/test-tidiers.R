@@ -1,0 +1,53 @@
+# broom's tidy/glance/augment on synthsurvey's results: the columns broom gives for lm/glm/polr.
+
+test_that("tidy, glance and augment of a fit have broom's columns and lm's numbers", {
+  skip_if_not_installed("broom")
+  formula <- belief ~ llm_mean + age + sex
+  fit <- ss_debias(formula, small_samples, small_pilot, typed_covariates)
+  ref <- lm(on_response(formula), data = pilot_frame("belief"))
+  mine <- broom::tidy(fit, conf.int = TRUE, conf.level = 0.9)
+  theirs <- broom::tidy(ref, conf.int = TRUE, conf.level = 0.9)
+  expect_identical(names(mine), names(theirs))
+  expect_equal(as.data.frame(mine), as.data.frame(theirs), tolerance = 1e-10)
+  expect_s3_class(mine, "tbl_df")
+  glanced <- broom::glance(fit)
+  expect_identical(names(glanced), names(broom::glance(ref)))
+  expect_equal(as.data.frame(glanced), as.data.frame(broom::glance(ref)), tolerance = 1e-10)
+  augmented <- broom::augment(fit)
+  expect_identical(names(augmented), c("id", "belief", ".fitted", ".resid"))
+  expect_equal(augmented$.resid, unname(residuals(ref)), tolerance = 1e-10)
+  newdata <- pilot_frame("belief")[1:4, ]
+  with_new <- broom::augment(fit, newdata = newdata, se_fit = TRUE)
+  reference <- broom::augment(ref, newdata = newdata, se_fit = TRUE)
+  expect_equal(with_new$.fitted, reference$.fitted, tolerance = 1e-10)
+  expect_equal(with_new$.se.fit, reference$.se.fit, tolerance = 1e-10, ignore_attr = TRUE)
+})
+
+test_that("logit and ordinal fits tidy as broom's glm and polr tidiers", {
+  skip_if_not_installed("broom")
+  logit <- ss_debias(action ~ llm_mean + ideology, small_samples, small_pilot, small_covariates, family = "logit")
+  ref <- glm(response ~ llm_mean + ideology, binomial, data = pilot_frame("action"))
+  expect_identical(names(broom::glance(logit)), names(broom::glance(ref)))
+  expect_equal(as.data.frame(broom::glance(logit)), as.data.frame(broom::glance(ref)), tolerance = 1e-6)
+  expect_identical(names(broom::tidy(logit)), names(broom::tidy(ref)))
+  ordinal <- ss_debias(belief ~ llm_mean + ideology, small_samples, small_pilot, small_covariates, family = "ordinal")
+  frame <- pilot_frame("belief")
+  polr <- MASS::polr(factor(response) ~ llm_mean + ideology, data = frame, Hess = TRUE)
+  expect_identical(names(broom::tidy(ordinal)), c("term", "estimate", "std.error", "statistic", "p.value", "coef.type"))
+  expect_identical(broom::tidy(ordinal)$coef.type, broom::tidy(polr)$coef.type)
+  expect_identical(names(broom::glance(ordinal)), names(broom::glance(polr)))
+  expect_equal(broom::glance(ordinal)$AIC, broom::glance(polr)$AIC, tolerance = 1e-8)
+})
+
+test_that("population estimates and recovery tidy at any level", {
+  skip_if_not_installed("broom")
+  fit <- ss_debias(belief ~ llm_mean + age + sex, small_samples, small_pilot, typed_covariates)
+  groups <- ss_population_mean(fit, by = ~ sex)
+  tidied <- broom::tidy(groups, conf.level = 0.8)
+  expect_identical(tidied$sex, c("female", "male"))
+  expect_equal(tidied$conf.high - tidied$estimate, qnorm(0.9) * tidied$std.error, tolerance = 1e-10)
+  expect_identical(broom::glance(groups)$nobs, nobs(fit))
+  recovery <- ss_recover(fit, belief ~ age + sex)
+  expect_true(all(c("estimator", "term", "estimate", "std.error") %in% names(broom::tidy(recovery))))
+  expect_true("attenuation_slope" %in% names(broom::glance(recovery)))
+})
