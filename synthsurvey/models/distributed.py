@@ -17,7 +17,7 @@ import pandas as pd
 from ..common.errors import SynthsurveyError, preview
 from ..common.results import Result
 from ..featurize import dask as dask_features_adapter
-from ..featurize.scales import answers_by_item
+from ..featurize.scales import answers_by_item, restrict_declarations
 from . import formula as formulas
 from .crossfit import fold_models
 from .frame import IS_PILOT, RESPONSE, exclusion_notes
@@ -25,15 +25,14 @@ from .model import DebiasModel
 
 
 def debias_dask(formula, samples, humans, covariates, family, key, scales, link, q, quantiles,
-                split_respondents):
+                split_respondents, unseen_levels="error"):
     """debias on Dask samples: the item's features are computed partition by partition. With
     ``key="id"`` only the pilot's features come into memory and a DistributedFit is returned;
     with a persona key the (small) feature table is computed and the fit is the usual one."""
     spec = formulas.parse(formula)
     extra = answers_by_item(humans)
     item_draws = samples[samples["item"] == spec.item]  # only this item's features are computed
-    if isinstance(scales, dict):
-        scales = {item: value for item, value in scales.items() if item == spec.item}
+    scales = restrict_declarations(scales, [spec.item])
     lazy, scale_map = dask_features_adapter.dask_features(item_draws, key, scales, quantiles, split_respondents,
                                                           {spec.item: extra.get(spec.item, [])})
     pilot_ids = humans.loc[humans["item"] == spec.item, "id"].unique()
@@ -53,17 +52,20 @@ def debias_dask(formula, samples, humans, covariates, family, key, scales, link,
             f"the draws of {int(spanning.sum() // 2)} or more ({key}, item) pairs span partitions, e.g. "
             f"{key}={example[key]!r}, item={example['item']!r}: partition the draws by {key}, or pass "
             "split_respondents=True")
-    options = dict(family=family, key=key, scales=scale_map, link=link, q=q, features=table)
+    options = dict(family=family, key=key, scales=scale_map, link=link, q=q, features=table,
+                   unseen_levels=unseen_levels)
     if key != "id":
         return DebiasModel(formula, None, humans, covariates, **options).fit()
     item_answers = humans[humans["item"] == spec.item]
     has_draws = item_answers["id"].isin(table[key])
-    pilot_fit = DebiasModel(formula, None, item_answers[has_draws], covariates, **options).fit()
+    # the pilot fit's input is the pilot people with draws (the population stays in Dask)
+    pilot_people = None if covariates is None else covariates[covariates["id"].isin(table[key])]
+    pilot_fit = DebiasModel(formula, None, item_answers[has_draws], pilot_people, **options).fit()
     extra_exclusions = []
     if (~has_draws).any():
         missing = int((~has_draws).sum())
         extra_exclusions.append({"reason": f"pilot respondents without LLM draws for item {spec.item!r}",
-                                 "n_rows": missing, "n_pilot": missing})
+                                 "n_rows": missing, "n_pilot": missing, "scope": "population"})
     return DistributedFit(pilot_fit, lazy, covariates, formula, humans, scale_map, key, extra_exclusions)
 
 
@@ -106,8 +108,9 @@ class DistributedFit(Result):
         self.scale = pilot_fit.scale
         self.nobs = pilot_fit.nobs
         self.pilot_ids = pilot_fit.frame["id"].to_numpy()
-        self.exclusions = pd.concat([pilot_fit.exclusions, pd.DataFrame(list(extra_exclusions),
-                                     columns=["reason", "n_rows", "n_pilot"])], ignore_index=True)
+        extra = pd.DataFrame(list(extra_exclusions), columns=pilot_fit.exclusions.columns)
+        self.exclusions = pilot_fit.exclusions if extra.empty else pd.concat([pilot_fit.exclusions, extra],
+                                                                             ignore_index=True)
         self._set_estimates(pilot_fit._estimates, pilot_fit.alpha, exclusion_notes(self.exclusions))
         self._freeze()
 
@@ -170,7 +173,8 @@ class DistributedFit(Result):
         fit = self.pilot_fit
         table = self.features.compute().sort_values([self.key, "item"], kind="stable").reset_index(drop=True)
         return DebiasModel(self.formula, None, self.humans, self.covariates, family=fit.family, key=self.key,
-                           scales=self.scales, link=fit.link, q=fit.q, features=table).fit()
+                           scales=self.scales, link=fit.link, q=fit.q, features=table,
+                           unseen_levels=fit.model.unseen_levels).fit()
 
     def __repr__(self):
         return f"<DistributedFit item={self.item!r} family={self.family} pilot={self.nobs}>"

@@ -124,6 +124,30 @@ def build(rhs, frame):
     return Design(matrix, matrix.design_info)
 
 
+def unseen_levels(rhs, pilot_rows, rows):
+    """Levels of categorical covariates that ``rows`` hold but ``pilot_rows`` (the rows the design
+    is built on) do not: a list of (column, {level: count}, boolean mask over ``rows``), one per
+    column with such levels. The design cannot code those rows (patsy would fail converting them)."""
+    if len(pilot_rows) == 0:
+        return []
+    info = build(rhs, pilot_rows).info
+    found, seen = [], set()
+    for factor, factor_info in info.factor_infos.items():
+        if factor_info.type != "categorical":
+            continue
+        names = _names_in(factor.code)
+        if len(names) != 1 or names[0] not in rows.columns or names[0] in seen:
+            continue
+        column = names[0]
+        seen.add(column)
+        values = rows[column]
+        mask = (~values.isin(list(factor_info.categories)) & values.notna()).to_numpy()
+        if mask.any():
+            counts = values[mask].value_counts(sort=False)
+            found.append((column, {level: int(count) for level, count in counts.items()}, mask))
+    return found
+
+
 def rebuild(design, frame):
     """Return the design matrix of ``design`` evaluated on the rows of ``frame``."""
     try:
