@@ -8,12 +8,13 @@ each name below is imported from its stage the first time it is used.
 
 import importlib
 
-from .common.errors import SynthsurveyError, SynthsurveyWarning
+from .common.errors import ScaleWarning, SynthsurveyError, SynthsurveyWarning
 
 _PUBLIC = {
     # io
     "datasets": ("synthsurvey.io.datasets", None),
     "simulate_study": ("synthsurvey.io.simulate", "simulate_study"),
+    "simulate_questionnaire": ("synthsurvey.io.simulate_questionnaire", "simulate_questionnaire"),
     "from_edsl": ("synthsurvey.io.edsl", "from_edsl"),
     # features
     "features": ("synthsurvey.featurize", "features"),
@@ -47,7 +48,7 @@ _PUBLIC = {
     "alignment_curve": ("synthsurvey.evaluation.groups", "alignment_curve"),
 }
 
-__all__ = ["SynthsurveyError", "SynthsurveyWarning", *_PUBLIC]
+__all__ = ["SynthsurveyError", "SynthsurveyWarning", "ScaleWarning", *_PUBLIC]
 __version__ = "0.2.0"
 
 

@@ -53,6 +53,10 @@ class PopulationResult(Result):
     def _title(self):
         return self._title_text
 
+    def summary(self, alpha=None):
+        """The Summary of ``table(alpha)``; the population statement shows as info lines and notes."""
+        return population_notes.shown(super().summary(alpha))
+
     def _info(self):
         table = self._estimates
         info = []

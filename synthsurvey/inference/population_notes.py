@@ -35,20 +35,25 @@ def check_weights(population_weights, pilot_weights):
         raise SynthsurveyError("every weight in weights= is 0: at least one person needs a positive weight")
 
 
+STATEMENT_COLUMNS = ("n_input", "n_excluded", "excluded", "answers_not_used")
+
+
 def statement(fit):
     """Columns that state a fit's population, one value each: ``n_input`` (people in the input),
-    ``n_excluded`` (people left out) and ``excluded`` (each exclusion with its count, as text;
-    pilot answers not used are listed too, marked so). NaN/'' where a fit cannot count them
+    ``n_excluded`` (people left out of the population), ``excluded`` (each exclusion with its
+    count, as text) and ``answers_not_used`` (pilot answers left out, missing or a missing code:
+    those people stay in the population without an answer). NaN/'' where a fit cannot count them
     (a distributed fit's input stays in Dask)."""
     table = getattr(fit, "exclusions", None)
     n_input = getattr(fit, "n_input", None)
     if n_input is None or table is None:
-        return {"n_input": np.nan, "n_excluded": np.nan, "excluded": ""}
+        return {"n_input": np.nan, "n_excluded": np.nan, "excluded": "", "answers_not_used": ""}
     scope = table["scope"].fillna(POPULATION) if "scope" in table else np.full(len(table), POPULATION)
     left = np.asarray(scope == POPULATION)
-    parts = [f"{row.n_rows} {row.reason}" + ("" if out else " (pilot answers not used)")
-             for row, out in zip(table.itertuples(), left)]
-    return {"n_input": int(n_input), "n_excluded": int(table.loc[left, "n_rows"].sum()), "excluded": "; ".join(parts)}
+    text = ["; ".join(f"{row.n_rows} {row.reason}" for row, keep in zip(table.itertuples(), left) if keep == wanted)
+            for wanted in (True, False)]
+    return {"n_input": int(n_input), "n_excluded": int(table.loc[left, "n_rows"].sum()), "excluded": text[0],
+            "answers_not_used": text[1]}
 
 
 def describe(rows, notes, fit, alpha):
@@ -57,8 +62,11 @@ def describe(rows, notes, fit, alpha):
     stated = statement(fit)
     rows = [{**row, **stated} for row in rows]
     notes = list(notes)
-    if stated["excluded"]:
-        notes.append(f"Population: {population_sentence(stated, rows)}")
+    if not np.isnan(stated["n_input"]):
+        notes.append(f"Population: {population_sentence(stated)}")
+    if stated["answers_not_used"]:
+        notes.append(f"Pilot answers not used (those people stay in the population without an answer): "
+                     f"{stated['answers_not_used']}")
     small = sorted({int(row["n_labeled"]) for row in rows if row.get("n_labeled", MIN_PILOT) < MIN_PILOT})
     if small:
         message = (f"{'/'.join(map(str, small))} pilot answer(s) (under {MIN_PILOT}): normal-approximation "
@@ -68,12 +76,18 @@ def describe(rows, notes, fit, alpha):
     return rows, notes
 
 
-def population_sentence(stated, rows=()):
-    """'1,841 people: 2,000 in the input minus 159 excluded (159 no LLM draws for item 'q1')'."""
-    n_people = [row["n_labeled"] + row["n_unlabeled"] for row in rows if row.get("design") == "subsample"]
-    size = f"{max(n_people):,} people: " if n_people else ""
-    return (f"{size}{stated['n_input']:,} in the input minus {stated['n_excluded']:,} excluded "
-            f"({stated['excluded']})")
+def population_sentence(stated):
+    """'1,841 people: the 2,000 in the input minus 159 excluded (159 no LLM draws for item 'q1')'."""
+    size = f"{stated['n_input'] - stated['n_excluded']:,} people: "
+    excluded = f" ({stated['excluded']})" if stated["excluded"] else ""
+    return f"{size}the {stated['n_input']:,} in the input minus {stated['n_excluded']:,} excluded{excluded}"
+
+
+def shown(summary):
+    """A PopulationResult's Summary with the statement columns left out of its text (they are in
+    its info lines and notes)."""
+    summary.columns = [column for column in summary.table.columns if column not in STATEMENT_COLUMNS]
+    return summary
 
 
 def info(table):

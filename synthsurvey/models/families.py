@@ -21,6 +21,7 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
 
 from ..common.errors import SynthsurveyError
+from .ordinal import fit_ordinal
 
 FAMILIES = ("ols", "ordinal", "logit", "mnlogit", "quantreg")
 PROBABILITY_FAMILIES = ("ordinal", "logit", "mnlogit")  # those that predict level probabilities
@@ -133,6 +134,10 @@ class FittedFamily:
                            df_resid=float(result.df_resid))
         return out
 
+    def start_values(self):
+        """Raw parameters to warm-start another fit of this model (ordinal only; else None)."""
+        return np.asarray(self.result.params, dtype=float) if self.family == "ordinal" else None
+
     def linear_design(self, matrix):
         if self.family == "ordinal":
             return matrix.drop(columns="Intercept", errors="ignore")
@@ -169,11 +174,14 @@ class FittedFamily:
         return design @ slopes
 
 
-def fit_family(family, response, matrix, scale, link="logit", q=0.5):
+def fit_family(family, response, matrix, scale, link="logit", q=0.5, start=None):
     """Fit ``family`` to the pilot answers ``response`` (n,) on design ``matrix`` (DataFrame).
 
     Returns a FittedFamily. Discrete families model the answers as one of the scale's
-    levels; levels no pilot answer used get probability 0 (the fit notes this).
+    levels; levels no pilot answer used get probability 0 (the fit notes this). The ordinal
+    family is fit by Newton's method with analytic derivatives (``models.ordinal``; statsmodels'
+    ``OrderedModel`` if that fails), warm-started from ``start`` (raw parameters of another fit
+    of the same model, e.g. the whole pilot's for a cross-fitting fold) when given.
     """
     check_family(family, link)
     response = np.asarray(response, dtype=float)
@@ -201,7 +209,9 @@ def fit_family(family, response, matrix, scale, link="logit", q=0.5):
             result = sm.MNLogit(dense, matrix).fit(disp=0, maxiter=200)
         else:
             design = matrix.drop(columns="Intercept", errors="ignore")
-            labels = pd.Series(pd.Categorical(dense, categories=range(len(observed)), ordered=True),
-                               index=design.index)
-            result = OrderedModel(labels, design, distr=link).fit(method="bfgs", disp=False, maxiter=1000)
+            result = fit_ordinal(dense, design, len(observed), link, start)
+            if result is None:  # Newton's method failed (e.g. separation): statsmodels' optimiser
+                labels = pd.Series(pd.Categorical(dense, categories=range(len(observed)), ordered=True),
+                                   index=design.index)
+                result = OrderedModel(labels, design, distr=link).fit(method="bfgs", disp=False, maxiter=1000)
     return FittedFamily(family, result, scale.levels, observed, matrix.columns)

@@ -120,12 +120,14 @@ class DebiasModel(Frozen):
         frame[IS_PILOT] = keep
         return self._derived(frame=frame)
 
-    def fit_rows(self, rows, design):
+    def fit_rows(self, rows, design, start=None):
         """Fit the family on the pilot rows selected by boolean mask ``rows`` with ``design``
-        (a formula.Design). Returns a families.FittedFamily."""
+        (a formula.Design), warm-started from ``start`` (see ``families.fit_family``). Returns a
+        families.FittedFamily."""
         subset = self.frame.loc[rows & self.is_pilot]
         matrix = formulas.rebuild(design, subset)
-        return fit_family(self.family, subset[RESPONSE].to_numpy(), matrix, self.scale, link=self.link, q=self.q)
+        return fit_family(self.family, subset[RESPONSE].to_numpy(), matrix, self.scale, link=self.link, q=self.q,
+                          start=start)
 
     def fit(self):
         """Fit on the whole pilot: a DebiasResults."""

@@ -108,8 +108,9 @@ class DebiasResults(Result):
         return self.model.with_pilot(keep).fit()
 
     def fit_rows(self, rows, design=None):
-        """The family fit on the pilot rows of boolean mask ``rows`` (cross-fitting uses this)."""
-        return self.model.fit_rows(rows, design or self.design)
+        """The family fit on the pilot rows of boolean mask ``rows`` (cross-fitting uses this),
+        warm-started from the whole pilot's fit (ordinal)."""
+        return self.model.fit_rows(rows, design or self.design, start=self.fitted.start_values())
 
     def design_matrix(self, frame=None):
         """Design matrix (DataFrame) of the fitted formula on ``frame`` (default: all rows)."""
