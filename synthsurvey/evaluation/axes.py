@@ -1,10 +1,12 @@
 """The fidelity axes of one fit: how close are LLM answers, raw and debiased, to the humans?
 
-* marginal: distances between the human answer distribution (the pilot) and each predictor's
-  population distribution, beside the *human floor*: the same distance between two random
-  halves of the pilot (distances between samples are biased upward; the floor shows what
-  "as good as humans" looks like at this sample size);
-* individual: errors of cross-fitted predictions on the pilot (held-out folds);
+* marginal: distances between each predictor's population distribution and human answers it was
+  not fit on, cross-fitted on the fit's folds, beside the *human floor* computed the same way (the
+  other folds' answers alone against each held-out fold): distances between samples are biased
+  upward, and the floor shows what "as good as the pilot" looks like at this sample size; no
+  method beats it by construction (``marginal_axis``);
+* individual: errors of cross-fitted predictions on the pilot (each pilot answer predicted by the
+  model fit without its fold);
 * subgroups: the marginal distances per level of chosen covariates, worst group and gap;
 * coherence: belief-action relations (correlation, logit slope) in humans, in raw LLM
   draws (belief and action from the same draw) and in debiased predictions.
@@ -12,7 +14,8 @@
 Predictors: ``base`` (draw shares / draw means), ``scalar`` (the same family on ``llm_mean``,
 ``fit.baseline("scalar")``), ``debiased`` (the fit). Population distributions of scalar and
 debiased are PPI++ share estimates (with the fit's level probabilities when its family has
-them, else the LLM draw shares as predictions).
+them, else the LLM draw shares as predictions: then scalar and debiased coincide and only the
+debiased row is shown).
 """
 
 import numpy as np
@@ -25,6 +28,7 @@ from ..common.results import critical_values
 from ..featurize.scales import level_codes
 from ..inference import ppi
 from ..inference.population import population_shares
+from ..models.crossfit import fold_models
 from ..models.families import PROBABILITY_FAMILIES
 from ..models.frame import IS_PILOT, RESPONSE
 from . import metrics
@@ -67,53 +71,77 @@ def sample_distances(first, second):
             "ks": scipy.stats.ks_2samp(first, second).statistic}
 
 
-def human_floor(answers, distances, replications=20, seed=0):
-    """Mean of ``distances(half_a, half_b)`` (a dict of distances between two samples of answers)
-    over ``replications`` random splits of ``answers`` into halves: what humans achieve against
-    humans at this sample size."""
-    rng = np.random.default_rng(seed)
-    answers = np.asarray(answers, dtype=float)
-    half = len(answers) // 2
-    rows = []
-    for _ in range(replications):
-        order = rng.permutation(len(answers))
-        rows.append(distances(answers[order[:half]], answers[order[half:2 * half]]))
-    return pd.DataFrame(rows).mean().to_dict()
-
-
-def marginal_axis(fit, folds=5, seed=0, floor_replications=20):
-    """Per predictor: distances to the human pilot distribution, with the human floor beside them.
-    Returns (metrics table, pmf table; empty for continuous items)."""
+def marginal_axis(fit, folds=5, seed=0):
+    """Per predictor, distances between its population distribution and human answers it was not
+    fit on, with the human floor beside them, both cross-fitted on the fit's folds: for each fold
+    k, every method estimates the population distribution without fold k's pilot answers (the
+    fold-k model's predictions for everybody, rectified by PPI++ on the other folds' answers; the
+    raw LLM uses no answers) and is compared with fold k's answers; the floor is the other folds'
+    answers alone (the pilot-alone estimate) against fold k's. Distances are averaged over the
+    folds. No method beats the floor by construction. Returns (metrics table, pmf table of the
+    whole pilot's estimates, for display; empty for continuous items)."""
     answers = fit.frame.loc[fit.is_pilot, RESPONSE].to_numpy(dtype=float)
     fits = predictor_fits(fit)
+    pilot_rows, fold, _ = fold_models(fit, folds, seed)
     if not fit.scale.is_discrete:
-        return _continuous_marginal(fit, fits, answers, folds, seed, floor_replications), pd.DataFrame()
+        return _continuous_marginal(fit, fits, answers, fold, folds, seed), pd.DataFrame()
     levels = np.asarray(fit.scale.levels)
-    pmfs = {"base": fit.frame[fit.scale.share_names()].to_numpy(dtype=float).mean(axis=0)}
+    indicators = fit.scale.indicators(answers, where="the pilot's answers")
+    draw_shares = fit.frame[fit.scale.share_names()].to_numpy(dtype=float)
+    by_fold = {name: [] for name in ("base", *fits)}
+    floors = []
+    for k in range(folds):
+        held, train = fold == k, fold != k
+        human = indicators[held].mean(axis=0)
+        floors.append(distribution_metrics(human, indicators[train].mean(axis=0), levels))
+        by_fold["base"].append(distribution_metrics(human, draw_shares.mean(axis=0), levels))
+        for name, predictor_fit in fits.items():
+            shares = _fold_shares(predictor_fit, k, folds, seed, indicators[train], pilot_rows[train], draw_shares)
+            by_fold[name].append(distribution_metrics(human, shares, levels))
+    floor = pd.DataFrame(floors).mean()
+    rows = []
+    for name, parts in by_fold.items():
+        if name == "scalar" and fit.family not in PROBABILITY_FAMILIES:
+            continue  # without level probabilities, scalar and debiased both rectify the draw shares
+        row = {"item": fit.item, "predictor": name, **pd.DataFrame(parts).mean().to_dict()}
+        row.update({f"floor_{distance}": floor[distance] for distance in floor.index
+                    if distance not in ("variance_ratio", "entropy_ratio")})
+        rows.append(row)
+    pmfs = {"base": draw_shares.mean(axis=0)}
     for name, predictor_fit in fits.items():
         estimate = np.clip(population_shares(predictor_fit, folds=folds, seed=seed).table()["estimate"], 0, None)
         pmfs[name] = estimate.to_numpy() / estimate.sum()
-    human = pmf(answers, levels)
-    floor = human_floor(answers, lambda a, b: metrics.distances(pmf(a, levels), pmf(b, levels)),
-                        floor_replications, seed)
-    rows = []
-    for name, shares in pmfs.items():
-        row = {"item": fit.item, "predictor": name, **distribution_metrics(human, shares, levels)}
-        row.update({f"floor_{distance}": value for distance, value in floor.items()})
-        rows.append(row)
-    shown = pd.DataFrame({"item": fit.item, "level": levels, "human pilot": human, **pmfs})
+    shown = pd.DataFrame({"item": fit.item, "level": levels, "human pilot": pmf(answers, levels), **pmfs})
     return pd.DataFrame(rows), shown
 
 
-def _continuous_marginal(fit, fits, answers, folds, seed, floor_replications):
-    values = {"base": fit.frame["llm_mean"].to_numpy(dtype=float)}
+def _fold_shares(predictor_fit, k, folds, seed, train_indicators, train_rows, draw_shares):
+    """The population pmf estimated without fold k's answers: PPI++ on the other folds' answers
+    with the fold-k model's level probabilities for everybody (the draw shares for a family without
+    probabilities), clipped at 0 and renormalised."""
+    if predictor_fit.family in PROBABILITY_FAMILIES:
+        model = fold_models(predictor_fit, folds, seed)[2][k]
+        predicted = model.probs(predictor_fit.design_matrix())
+    else:
+        predicted = draw_shares
+    estimate = ppi.mean(train_indicators, predicted[train_rows], predicted).estimate
+    estimate = np.clip(estimate, 0, None)
+    return estimate / estimate.sum()
+
+
+def _continuous_marginal(fit, fits, answers, fold, folds, seed):
+    """The cross-fitted marginal axis of a continuous item: each method's population values (the
+    raw draw means; the fold-k model's predictions for everybody) against fold k's answers, the
+    floor the other folds' answers against them; Wasserstein-1 and KS averaged over the folds."""
+    values = {"base": lambda k: fit.frame["llm_mean"].to_numpy(dtype=float)}
     for name, predictor_fit in fits.items():
-        values[name] = predictor_fit.predictions("response", True, folds, seed)
-    floor = human_floor(answers, sample_distances, floor_replications, seed)
+        values[name] = (lambda k, f=predictor_fit: fold_models(f, folds, seed)[2][k].mean(f.design_matrix()))
+    floor = pd.DataFrame([sample_distances(answers[fold != k], answers[fold == k]) for k in range(folds)]).mean()
     rows = []
-    for name, predicted in values.items():
-        rows.append({"item": fit.item, "predictor": name, **sample_distances(answers, predicted),
-                     "variance_ratio": metrics.variance_ratio(answers, predicted),
+    for name, population in values.items():
+        parts = [{**sample_distances(population(k), answers[fold == k]),
+                  "variance_ratio": metrics.variance_ratio(answers[fold == k], population(k))} for k in range(folds)]
+        rows.append({"item": fit.item, "predictor": name, **pd.DataFrame(parts).mean().to_dict(),
                      **{f"floor_{distance}": value for distance, value in floor.items()}})
     return pd.DataFrame(rows)
 

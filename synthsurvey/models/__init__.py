@@ -8,6 +8,7 @@ from ..featurize import dask as dask_features_adapter
 from ..featurize.table import DEFAULT_QUANTILES
 from . import distributed
 from .defaults import default_formula
+from .items import fit_items as fit_items_in_memory
 from .model import DebiasModel
 from .results import DebiasResults
 
@@ -47,4 +48,18 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
                        q=q, quantiles=quantiles, features=features, unseen_levels=unseen_levels).fit()
 
 
-__all__ = ["debias", "default_formula", "DebiasModel", "DebiasResults"]
+def fit_items(samples, humans, covariates=None, items=None, formulas=None, families=None, scales=None,
+              covariate_terms=(), key="id", link="logit", quantiles=DEFAULT_QUANTILES, errors="fallback",
+              unseen_levels="error", features=None, split_respondents=False):
+    """Fit every item (see ``models.items``); Dask samples go to the adapter
+    (``models.distributed.fit_items_dask``). Returns a FittedItems."""
+    options = dict(items=items, formulas=formulas, families=families, scales=scales,
+                   covariate_terms=covariate_terms, key=key, link=link, quantiles=quantiles, errors=errors,
+                   unseen_levels=unseen_levels)
+    if features is None and dask_features_adapter.is_dask(samples):
+        return distributed.fit_items_dask(samples, humans, covariates, split_respondents=split_respondents,
+                                          **options)
+    return fit_items_in_memory(samples, humans, covariates, features=features, **options)
+
+
+__all__ = ["debias", "fit_items", "default_formula", "DebiasModel", "DebiasResults"]

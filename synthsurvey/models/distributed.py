@@ -20,7 +20,9 @@ from ..featurize import dask as dask_features_adapter
 from ..featurize.scales import answers_by_item, restrict_declarations
 from . import formula as formulas
 from .crossfit import fold_models
+from ..featurize.table import DEFAULT_QUANTILES
 from .frame import IS_PILOT, RESPONSE, exclusion_notes
+from .items import ERRORS, FittedItems, check_items, check_names, run_item
 from .model import DebiasModel
 
 
@@ -43,6 +45,13 @@ def debias_dask(formula, samples, humans, covariates, family, key, scales, link,
         if len(unknown):
             raise SynthsurveyError(
                 f"humans has {len(unknown)} id(s) absent from the LLM samples/covariates, e.g. {preview(unknown)}")
+    table = _pilot_table(lazy, key, pilot_ids)
+    return fit_from_table(formula, lazy, table, humans, covariates, family, key, scale_map, link, q, unseen_levels)
+
+
+def _pilot_table(lazy, key, pilot_ids):
+    """The features of the pilot people (of everybody, for a persona key) brought into memory;
+    an error when a (key, item)'s draws span partitions."""
     chosen = lazy if key != "id" else lazy[lazy[key].isin(pilot_ids)]
     table = chosen.compute().sort_values([key, "item"], kind="stable").reset_index(drop=True)
     spanning = table.duplicated([key, "item"], keep=False)
@@ -52,21 +61,60 @@ def debias_dask(formula, samples, humans, covariates, family, key, scales, link,
             f"the draws of {int(spanning.sum() // 2)} or more ({key}, item) pairs span partitions, e.g. "
             f"{key}={example[key]!r}, item={example['item']!r}: partition the draws by {key}, or pass "
             "split_respondents=True")
+    return table
+
+
+def fit_from_table(formula, lazy, table, humans, covariates, family, key, scale_map, link="logit", q=0.5,
+                   unseen_levels="error"):
+    """The fit of ``formula`` from the lazy features of every person (``lazy``, any items) and the
+    pilot people's features in memory (``table``): a DistributedFit (key "id"), else the usual fit
+    on the (small) persona table."""
+    item = formulas.parse(formula).item
     options = dict(family=family, key=key, scales=scale_map, link=link, q=q, features=table,
                    unseen_levels=unseen_levels)
     if key != "id":
         return DebiasModel(formula, None, humans, covariates, **options).fit()
-    item_answers = humans[humans["item"] == spec.item]
-    has_draws = item_answers["id"].isin(table[key])
+    item_answers = humans[humans["item"] == item]
+    has_draws = item_answers["id"].isin(table.loc[table["item"] == item, key])
     # the pilot fit's input is the pilot people with draws (the population stays in Dask)
     pilot_people = None if covariates is None else covariates[covariates["id"].isin(table[key])]
     pilot_fit = DebiasModel(formula, None, item_answers[has_draws], pilot_people, **options).fit()
     extra_exclusions = []
     if (~has_draws).any():
         missing = int((~has_draws).sum())
-        extra_exclusions.append({"reason": f"pilot respondents without LLM draws for item {spec.item!r}",
+        extra_exclusions.append({"reason": f"pilot respondents without LLM draws for item {item!r}",
                                  "n_rows": missing, "n_pilot": missing, "scope": "population"})
-    return DistributedFit(pilot_fit, lazy, covariates, formula, humans, scale_map, key, extra_exclusions)
+    item_features = lazy[lazy["item"] == item]
+    return DistributedFit(pilot_fit, item_features, covariates, formula, humans, scale_map, key, extra_exclusions)
+
+
+def fit_items_dask(samples, humans, covariates=None, items=None, formulas=None, families=None, scales=None,
+                   covariate_terms=(), key="id", link="logit", quantiles=DEFAULT_QUANTILES, errors="fallback",
+                   unseen_levels="error", split_respondents=False):
+    """``models.items.fit_items`` on Dask samples: each partition's features are computed once for
+    every item and persisted (on the cluster's workers); the pilot people's features come into
+    memory once; each item's fit is a DistributedFit over its lazy features."""
+    if errors not in ERRORS:
+        raise SynthsurveyError(f"errors must be one of {ERRORS}, got {errors!r}")
+    lazy, scale_map = dask_features_adapter.dask_features(samples, key, scales, quantiles, split_respondents,
+                                                          answers_by_item(humans))
+    lazy = lazy.persist()
+    items = check_items(items, scale_map)
+    check_names(formulas, items, "formulas")
+    check_names(families, items, "families")
+    table = _pilot_table(lazy, key, humans["id"].unique())
+    fitted = FittedItems({}, {}, {}, {}, {item: scale_map[item] for item in items}, lazy, samples, humans,
+                         covariates, key)
+    fitted.pilot_features = table
+
+    def fit(item, formula, family):
+        return fit_from_table(formula, lazy, table, humans, covariates, family, key, scale_map, link,
+                              unseen_levels=unseen_levels)
+
+    for item in items:
+        run_item(fitted, item, formulas, families, covariate_terms, errors, fit,
+                 lambda: lazy.loc[lazy["item"] == item, key].nunique().compute())
+    return fitted
 
 
 class _Payload:
