@@ -46,6 +46,10 @@ _PUBLIC = {
     "group_cells": ("synthsurvey.evaluation.groups", "group_cells"),
     "calibrate_groups": ("synthsurvey.evaluation.groups", "calibrate_groups"),
     "alignment_curve": ("synthsurvey.evaluation.groups", "alignment_curve"),
+    "QuestionnaireResults": ("synthsurvey.evaluation.questionnaire", "QuestionnaireResults"),
+    # interfaces
+    "debias_items": ("synthsurvey.interfaces.questionnaire", "debias_items"),
+    "read_table": ("synthsurvey.io.readers", "read_table"),
 }
 
 __all__ = ["SynthsurveyError", "SynthsurveyWarning", "ScaleWarning", *_PUBLIC]
