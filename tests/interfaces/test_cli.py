@@ -19,7 +19,7 @@ def test_main_job_without_arguments(tmp_path, capsys):
     for name in ["features.csv.gz", "coefficients.csv", "predictions.csv.gz", "summary.txt", "holdout_accuracy.csv",
                  "population.csv", "report.html"]:
         assert (tmp_path / name).exists(), name
-    accuracy = pd.read_csv(tmp_path / "holdout_accuracy.csv").set_index(["item", "method"])["rmse"]
+    accuracy = pd.read_csv(tmp_path / "holdout_accuracy.csv").set_index(["item", "predictor"])["rmse"]
     assert accuracy["belief", "debiased"] < accuracy["belief", "base"]
     assert "bundled simulated study" in capsys.readouterr().out
     population = pd.read_csv(tmp_path / "population.csv")
