@@ -65,7 +65,7 @@ def _where(values, llm, human):
 
 def _declaration(item, levels, missing=()):
     kind = "binary" if list(levels) == [0.0, 1.0] else "ordinal"
-    codes = f", missing=({_shown(missing)},)" if len(missing) else ""
+    codes = f", missing=({_shown(missing)}{',' if len(missing) == 1 else ''})" if len(missing) else ""
     return f"scales={{{item!r}: ss.Scale({kind!r}, ({_shown(levels)}){codes})}}"
 
 

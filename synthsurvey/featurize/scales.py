@@ -85,7 +85,8 @@ class Scale:
                 raise SynthsurveyError(f"a binary scale has exactly 2 levels, got {preview(levels)}")
             both = sorted(set(levels) & set(self.missing))
             if both:
-                raise SynthsurveyError(f"value(s) {preview(both)} are declared both as levels and as missing codes")
+                raise SynthsurveyError(f"value(s) {', '.join(f'{v:g}' for v in both)} are declared both as levels "
+                                       "and as missing codes")
             object.__setattr__(self, "levels", levels)
 
     @property

@@ -26,7 +26,7 @@ import scipy.special
 import scipy.stats
 
 MAX_ITER = 100
-TOLERANCE = 1e-10  # on the Newton decrement (half the squared gradient in the Hessian's metric)
+TOLERANCE = 1e-16  # on the Newton decrement (half the squared gradient in the metric of the Hessian)
 
 
 def _link(name):
