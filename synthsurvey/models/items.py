@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..common.checks import require_columns, require_frame
 from ..common.errors import SynthsurveyError, preview
-from ..featurize.scales import answers_by_item, scales_from_features
+from ..featurize.scales import answers_by_item, restrict_declarations, scales_from_features
 from ..featurize.table import DEFAULT_QUANTILES, feature_table
 from .defaults import default_formula
 from .formula import item_lhs, parse
@@ -106,9 +106,21 @@ def fit_items(samples, humans, covariates=None, items=None, formulas=None, famil
     require_columns(humans, ["id", "item", "response"], "humans")
     if errors not in ERRORS:
         raise SynthsurveyError(f"errors must be one of {ERRORS}, got {errors!r}")
+    if items is not None:  # checked before the features are computed
+        check_names(formulas, [items] if isinstance(items, str) else items, "formulas")
+        check_names(families, [items] if isinstance(items, str) else items, "families")
     if features is None:
         require_frame(samples, "samples")
-        features, scale_map = feature_table(samples, key=key, scales=scales, quantiles=quantiles,
+        chosen = samples
+        if items is not None:  # only the items asked for are summarised
+            require_columns(samples, ["item"], "samples")
+            names = [items] if isinstance(items, str) else list(items)
+            chosen = samples.loc[samples["item"].isin(names).to_numpy()]
+            missing = [item for item in names if item not in set(pd.unique(chosen["item"]))]
+            if missing:
+                check_items(missing, pd.unique(samples["item"]))
+            scales = restrict_declarations(scales, names)
+        features, scale_map = feature_table(chosen, key=key, scales=scales, quantiles=quantiles,
                                             extra_values=answers_by_item(humans))
     else:
         scale_map = scales_from_features(features, scales)
