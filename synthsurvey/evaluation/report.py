@@ -27,13 +27,17 @@ from .recovery import recover
 STYLE = """
 body { font-family: sans-serif; margin: 1.5em auto; max-width: 1180px; padding: 0 10px; color: #222; }
 table { border-collapse: collapse; font-size: 0.82em; margin: 0.4em 0 1.2em; max-width: 100%; }
-th, td { border: 1px solid #ccc; padding: 2px 5px; text-align: right; overflow-wrap: anywhere; }
-th { background: #f3f3f3; }
-td:first-child, th:first-child { text-align: left; }
+th, td { border: 1px solid #ccc; padding: 2px 5px; text-align: right; white-space: nowrap; }
+th { background: #f3f3f3; white-space: normal; }
+td:first-child, th:first-child { text-align: left; white-space: normal; overflow-wrap: anywhere; max-width: 16em; }
+td:last-child { white-space: normal; overflow-wrap: anywhere; min-width: 6em; }
+table.overview td:last-child { text-align: left; }
 .wide { overflow-x: auto; max-width: 100%; }
 img { max-width: 100%; height: auto; }
 .note { color: #555; font-size: 0.88em; max-width: 60em; }
-nav ul { columns: 6 8em; list-style: none; padding-left: 0; }
+nav ul { display: flex; flex-wrap: wrap; gap: 0.2em 1.4em; list-style: none; padding-left: 0; }
+nav li { max-width: 100%; overflow-wrap: anywhere; }
+h2, h3, p { overflow-wrap: anywhere; }
 section { border-top: 2px solid #ddd; margin-top: 1.5em; }
 """
 COMPARED = ("Each row compares a method's population distribution with human answers it was not fit on: the pilot "
@@ -64,14 +68,14 @@ def _png(figure):
     return f'<img alt="figure" src="data:image/png;base64,{encoded}">'
 
 
-def _table(frame, columns=None):
+def _table(frame, columns=None, css_class=None):
     """A DataFrame as an HTML table, numbers to 4 significant digits, in a box that scrolls if a
     table is ever wider than the page."""
     shown = frame if columns is None else frame[[c for c in columns if c in frame.columns]]
     shown = shown.copy()
     for column in shown.columns:
         shown[column] = [format_number(v) if not isinstance(v, str) else v for v in shown[column]]
-    return f"<div class='wide'>{shown.to_html(index=False, border=0, escape=True)}</div>"
+    return f"<div class='wide'>{shown.to_html(index=False, border=0, escape=True, classes=css_class)}</div>"
 
 
 def _interval(estimate, low, high):
@@ -177,7 +181,7 @@ def _overview_html(overview):
         "PPI++ [95% CI]": [_interval(*v) for v in overview[["ppi_estimate", "ppi_ci_low", "ppi_ci_high"]]
                            .itertuples(index=False)],
         "worth (pilot answers)": overview["n_effective"], "note": overview["note"]})
-    return _table(shown)
+    return _table(shown, css_class="overview")
 
 
 def _item_estimates(population, item):
