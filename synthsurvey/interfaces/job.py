@@ -5,8 +5,9 @@ Files: ``features.csv.gz``, ``scales.csv``, ``coefficients.csv``, ``predictions.
 is_pilot, response, base, scalar, pilot, debiased), ``exclusions.csv``, ``population.csv`` (means and
 shares of every item: PPI++ beside the pilot alone and the base LLM, with item, formula, family,
 note and the population each row describes), ``summary.txt``, ``report.html`` and, when holdout
-answers are given (the bundled study), ``holdout_accuracy.csv``. Distributed (Dask) fits skip the
-per-person files (features, predictions), which would bring the population into memory.
+answers are given (the bundled study), ``holdout_accuracy.csv``. Distributed (Dask) fits skip
+``predictions.csv.gz`` (it would bring every fit's population into memory); their features are
+computed partition by partition and written.
 """
 
 from pathlib import Path
@@ -79,8 +80,10 @@ def run_study(study, data=None):
 def write_outputs(results, out, study):
     """Every output file of the module docstring."""
     fitted = results.fitted
-    if isinstance(fitted.features, pd.DataFrame):
-        write_csv(fitted.features, out / "features.csv.gz")
+    features = fitted.features
+    if not isinstance(features, pd.DataFrame):  # Dask: one row per (person, item), computed from the persisted table
+        features = features.compute().sort_values([fitted.key, "item"], kind="stable")
+    write_csv(features, out / "features.csv.gz")
     scales = scales_table(results.scales)
     for column in ("levels", "missing"):
         scales[column] = [", ".join(f"{v:g}" for v in values) for values in scales[column]]

@@ -96,6 +96,10 @@ def fit_items_dask(samples, humans, covariates=None, items=None, formulas=None, 
     memory once; each item's fit is a DistributedFit over its lazy features."""
     if errors not in ERRORS:
         raise SynthsurveyError(f"errors must be one of {ERRORS}, got {errors!r}")
+    if items is not None:  # only the items asked for are summarised
+        names = [items] if isinstance(items, str) else list(items)
+        samples = samples[samples["item"].isin(names)]
+        scales = restrict_declarations(scales, names)
     lazy, scale_map = dask_features_adapter.dask_features(samples, key, scales, quantiles, split_respondents,
                                                           answers_by_item(humans))
     lazy = lazy.persist()
