@@ -59,7 +59,8 @@ class FidelityReport(Result):
         """Printable: the marginal (with the human floor), individual, subgroup, coherence and
         structural tables."""
         shown = {name: table for name, table in (
-            ("marginal (floor_* = two halves of the pilot)", self.marginal), ("individual (held-out folds)", self.individual),
+            ("marginal (held-out folds; floor_* = the other folds' answers alone)", self.marginal),
+            ("individual (held-out folds)", self.individual),
             ("subgroups", self.subgroup_summary), ("coherence", self.coherence)) if len(table)}
         if self.structural is not None:
             shown["structural"] = self.structural.overall()

@@ -87,7 +87,8 @@ class QuestionnaireResults(Result):
         """Printable: one row per item (``overview``) and the notes."""
         alpha = self.alpha if alpha is None else alpha
         table = self.overview(alpha)
-        info = [("Items", len(self.items)), ("Fitted", len(self.fits)), ("Not fitted (pilot alone)", len(self.failures)),
+        info = [("Items", len(self.items)), ("Fitted", len(self.fits)),
+                ("Not fitted (pilot alone)", len(self.failures)),
                 ("Confidence level", f"{100 * (1 - alpha):g}%")]
         return Summary(f"Questionnaire: population means of {len(self.items)} item(s)", info, table, self.notes)
 

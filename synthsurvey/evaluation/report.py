@@ -108,10 +108,12 @@ def population_figure(overview, scales):
                 axis.errorbar(rescale(estimate), y, xerr=errors, fmt="o", color=colour, markersize=3,
                               label=label if position == 0 else None)
         if pd.notna(row.base_llm):
-            axis.plot(rescale(row.base_llm), position, "x", color="#d62728", label="base LLM" if position == 0 else None)
+            axis.plot(rescale(row.base_llm), position, "x", color="#d62728",
+                      label="base LLM" if position == 0 else None)
     axis.set_yticks(range(len(overview)), overview["item"])
     axis.invert_yaxis()
-    axis.set_xlabel("population mean, as a position on the item's scale (0 = lowest level, 1 = highest)")
+    axis.set_xlabel("population mean, as a position on the item's scale (0 = lowest level, 1 = highest; "
+                    "continuous items: their estimates' span, padded)")
     axis.legend(fontsize=8, loc="best")
     return _png(figure)
 
@@ -119,9 +121,12 @@ def population_figure(overview, scales):
 def _range(scale, row):
     if scale is not None and scale.is_discrete:
         return scale.levels[0], scale.levels[-1]
-    values = [v for v in (row.pilot_ci_low, row.pilot_ci_high, row.base_llm) if pd.notna(v)]
+    # a continuous item: the span of its estimates and intervals, padded by a quarter on each side
+    values = [v for v in (row.pilot_ci_low, row.pilot_ci_high, row.ppi_ci_low, row.ppi_ci_high, row.base_llm)
+              if pd.notna(v)]
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
-    return (low, high) if high > low else (low - 1, high + 1)
+    pad = 0.25 * (high - low) if high > low else 1.0
+    return low - pad, high + pad
 
 
 def distribution_figure(distributions, item):
@@ -222,8 +227,9 @@ def _item_section(item, population, scales, report, structural, exclusions):
     facts = [("formula", first.get("formula", "")), ("family", first.get("family", "")),
              ("scale", scale.describe() if scale is not None else "")]
     if pd.notna(first.get("n_input", np.nan)):
-        facts.append(("population", f"{int(first['n_input'] - first['n_excluded']):,} people: the "
-                                    f"{int(first['n_input']):,} in the input minus {int(first['n_excluded']):,} excluded"))
+        n_input, n_excluded = int(first["n_input"]), int(first["n_excluded"])
+        facts.append(("population", f"{n_input - n_excluded:,} people: the {n_input:,} in the input minus "
+                                    f"{n_excluded:,} excluded"))
     parts.append("<p>" + "<br>".join(f"<b>{name}</b>: {html.escape(str(value))}" for name, value in facts if value)
                  + "</p>")
     if isinstance(first.get("note"), str) and first.get("note"):

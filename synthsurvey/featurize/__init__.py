@@ -1,5 +1,7 @@
-"""Stage 2: features (``featurize``: the name ``features`` is the public function). Item scales, the feature table of each respondent's draw vector (compiled
-kernels with a numpy fallback), named feature sets, and the Dask adapter.
+"""Stage 2: features (``featurize``: the name ``features`` is the public function). Item scales
+(declared with their missing codes, or inferred: ``scale_inference``), the feature table of each
+respondent's draw vector (compiled kernels with a numpy fallback), named feature sets, and the
+Dask adapter.
 
 ``features`` and ``infer_scales`` are the public entry points; they dispatch Dask inputs to the
 adapter (``featurize.dask``), which the in-memory modules never import.

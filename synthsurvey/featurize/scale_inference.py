@@ -116,10 +116,12 @@ def infer(values, item, human_values=None, declared=None):
                 f"[{_shown(far)}]}} for every item); declare the item 'continuous' if they are answers")
         if near:
             extras = np.concatenate(near)
+            effect = ("they add levels" if distinct[-1] - distinct[0] + 1 <= MAX_INFERRED_LEVELS
+                      else "the item is inferred continuous")
             findings.append(
                 f"value(s) {_shown(extras)} ({_where(extras, llm, human)}) lie outside the run of the other values "
                 f"{main[0]:g}..{main[-1]:g}, with unused levels between: "
-                f"{'they add levels' if distinct[-1] - distinct[0] + 1 <= MAX_INFERRED_LEVELS else 'the item is inferred continuous'}"
+                f"{effect}"
                 f"; if they are missing-value codes declare them, e.g. {_declaration(item, main, extras)}")
         findings += _one_source_levels(item, llm, human, skip=extras)
         if distinct[-1] - distinct[0] + 1 <= MAX_INFERRED_LEVELS:
