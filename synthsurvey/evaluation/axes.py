@@ -7,7 +7,8 @@
   method beats it by construction (``marginal_axis``);
 * individual: errors of cross-fitted predictions on the pilot (each pilot answer predicted by the
   model fit without its fold);
-* subgroups: the marginal distances per level of chosen covariates, worst group and gap;
+* subgroups: the marginal distances per level of chosen covariates, cross-fitted the same way
+  (the floor a row of its own), worst group and gap;
 * coherence: belief-action relations (correlation, logit slope) in humans, in raw LLM
   draws (belief and action from the same draw) and in debiased predictions.
 
@@ -119,11 +120,7 @@ def _fold_shares(predictor_fit, k, folds, seed, train_indicators, train_rows, dr
     """The population pmf estimated without fold k's answers: PPI++ on the other folds' answers
     with the fold-k model's level probabilities for everybody (the draw shares for a family without
     probabilities), clipped at 0 and renormalised."""
-    if predictor_fit.family in PROBABILITY_FAMILIES:
-        model = fold_models(predictor_fit, folds, seed)[2][k]
-        predicted = model.probs(predictor_fit.design_matrix())
-    else:
-        predicted = draw_shares
+    predicted = fold_probabilities(predictor_fit, folds, seed, draw_shares)[k]
     estimate = ppi.mean(train_indicators, predicted[train_rows], predicted).estimate
     estimate = np.clip(estimate, 0, None)
     return estimate / estimate.sum()
@@ -174,34 +171,51 @@ def individual_axis(fit, folds=5, seed=0):
     return pd.DataFrame(rows)
 
 
+FLOOR = "human floor (pilot alone)"
+
+
 def subgroup_axis(fit, by, folds=5, seed=0):
-    """Marginal distances per level of each covariate in ``by`` (discrete items): a long table
-    and a summary per (covariate, predictor) with the worst group and the best-worst gap in W1."""
+    """Marginal distances per level of each covariate in ``by`` (discrete items), cross-fitted as
+    the marginal axis is: within each group and for each fold k, every method's group distribution
+    is estimated without fold k's answers and compared with the group's fold-k answers, and the
+    floor (a predictor row named ``FLOOR``) is the group's other-fold answers alone; distances are
+    averaged over the folds where the group has answers on both sides. Returns a long table and a
+    summary per (covariate, predictor) with the worst group and the best-worst gap in W1."""
     if not fit.scale.is_discrete:
         raise SynthsurveyError("subgroup fidelity needs a discrete item")
+    pilot_rows, fold, _ = fold_models(fit, folds, seed)
+    fold_of = np.full(fit.n_population, -1)
+    fold_of[pilot_rows] = fold
     shares = fit.frame[fit.scale.share_names()].to_numpy(dtype=float)
     indicators = np.zeros((fit.n_population, fit.scale.n_levels))
     indicators[fit.is_pilot] = fit.scale.indicators(fit.frame.loc[fit.is_pilot, RESPONSE], "the pilot's answers")
-    predictions = {name: (predictor_fit.predictions("probs", True, folds, seed)
-                          if predictor_fit.family in PROBABILITY_FAMILIES else shares)
-                   for name, predictor_fit in predictor_fits(fit).items()}
+    fits = {name: f for name, f in predictor_fits(fit).items()
+            if name == "debiased" or fit.family in PROBABILITY_FAMILIES}
+    predicted = {name: fold_probabilities(f, folds, seed, shares) for name, f in fits.items()}
     rows = []
     for column in by:
         if column not in fit.frame.columns:
             raise SynthsurveyError(f"by={column!r} is not a column of the fit's frame")
         for value in sorted(fit.frame[column].dropna().unique().tolist()):
             rows_in = (fit.frame[column] == value).to_numpy()
-            pilot = rows_in & fit.is_pilot
-            if pilot.sum() < 2:
+            parts = {name: [] for name in ("base", *fits, FLOOR)}
+            for k in range(folds):
+                held, train = rows_in & (fold_of == k), rows_in & (fold_of >= 0) & (fold_of != k)
+                if held.sum() < 1 or train.sum() < 2:
+                    continue
+                human = indicators[held].mean(axis=0)
+                parts["base"].append(metrics.distances(human, shares[rows_in].mean(axis=0)))
+                parts[FLOOR].append(metrics.distances(human, indicators[train].mean(axis=0)))
+                for name, by_fold in predicted.items():
+                    values = by_fold[k]
+                    estimate = np.clip(ppi.mean(indicators[train], values[train], values[rows_in]).estimate, 0, None)
+                    parts[name].append(metrics.distances(human, estimate / estimate.sum()))
+            if not parts["base"]:
                 continue
-            human = indicators[pilot].mean(axis=0)
-            pmfs = {"base": shares[rows_in].mean(axis=0)}
-            for name, predicted in predictions.items():
-                estimate = np.clip(ppi.mean(indicators[pilot], predicted[pilot], predicted[rows_in]).estimate, 0, None)
-                pmfs[name] = estimate / estimate.sum()
-            for name, shown in pmfs.items():
-                rows.append({"item": fit.item, "by": column, "group": value, "predictor": name,
-                             "n_pilot": int(pilot.sum()), **metrics.distances(human, shown)})
+            n_pilot = int((rows_in & fit.is_pilot).sum())
+            for name, distances in parts.items():
+                rows.append({"item": fit.item, "by": column, "group": value, "predictor": name, "n_pilot": n_pilot,
+                             **pd.DataFrame(distances).mean().to_dict()})
     table = pd.DataFrame(rows)
     summary = []
     for (column, name), group in table.groupby(["by", "predictor"], sort=False):
@@ -210,6 +224,19 @@ def subgroup_axis(fit, by, folds=5, seed=0):
                         "worst_wasserstein": worst["wasserstein"],
                         "gap_wasserstein": group["wasserstein"].max() - group["wasserstein"].min()})
     return table, pd.DataFrame(summary)
+
+
+def fold_probabilities(predictor_fit, folds, seed, draw_shares):
+    """The K fold models' level probabilities for every row of the fit's frame (a list of (N, C)
+    arrays; the draw shares K times for a family without probabilities), cached on the fit."""
+    if predictor_fit.family not in PROBABILITY_FAMILIES:
+        return [draw_shares] * folds
+    key = ("fold probabilities", int(folds), int(seed))
+    cache = predictor_fit.crossfit_cache.predictions
+    if key not in cache:
+        matrix = predictor_fit.design_matrix()
+        cache[key] = [model.probs(matrix) for model in fold_models(predictor_fit, folds, seed)[2]]
+    return cache[key]
 
 
 def coherence_axis(belief_fit, action_fit, alpha=0.05, folds=5, seed=0):

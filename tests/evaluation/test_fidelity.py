@@ -102,3 +102,13 @@ def test_resampled_metrics_and_errors(report, fits):
         fidelity(fits[0], formula="trust ~ age")
     with pytest.raises(ss.SynthsurveyError, match="binary action item"):
         fidelity(list(fits), coherence=("action", "belief"))
+
+
+def test_subgroups_are_cross_fitted_with_their_own_floor(report):
+    """Held out within each group, as the marginal axis: the floor is a row, and the debiased
+    distance is never a small fraction of it (before, the PPI++ group shares were compared with
+    the answers they were built from)."""
+    groups = report.subgroups.set_index(["item", "by", "group", "predictor"])["wasserstein"]
+    floor = groups.xs("human floor (pilot alone)", level="predictor")
+    debiased = groups.xs("debiased", level="predictor")
+    assert (debiased > 0.5 * floor[debiased.index]).all()
