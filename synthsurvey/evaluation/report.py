@@ -49,21 +49,18 @@ COMPARED = ("Each row compares a method's population distribution with human ans
             "does as well as the pilot itself.")
 
 
-def _pyplot():
-    """matplotlib's pyplot on the non-interactive Agg backend, imported when a figure is drawn."""
-    import matplotlib
+def _subplots(figsize):
+    """A (figure, axis) pair drawn off-screen: matplotlib's object API without pyplot, so making a
+    report never switches the backend of a notebook that shows its own figures."""
+    from matplotlib.figure import Figure  # imported when a figure is drawn: `import synthsurvey` stays fast
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    figure = Figure(figsize=figsize)
+    return figure, figure.subplots()
 
 
 def _png(figure):
-    plt = _pyplot()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
-    plt.close(figure)
     encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f'<img alt="figure" src="data:image/png;base64,{encoded}">'
 
@@ -93,8 +90,7 @@ def _slug(item):
 def population_figure(overview, scales):
     """Forest plot of every item's population mean: the pilot alone and PPI++ with their
     intervals and the base LLM, on each item's scale position (0 = lowest level, 1 = highest)."""
-    plt = _pyplot()
-    figure, axis = plt.subplots(figsize=(7.5, 0.32 * len(overview) + 1.2))
+    figure, axis = _subplots((7.5, 0.32 * len(overview) + 1.2))
     for position, row in enumerate(overview.itertuples()):
         low, high = _range(scales.get(row.item), row)
         rescale = (lambda v, low=low, high=high: (v - low) / (high - low))  # noqa: E731
@@ -133,7 +129,7 @@ def distribution_figure(distributions, item):
     """Bar chart of the human pilot and each predictor's population distribution of one item."""
     rows = distributions[distributions["item"] == item]
     series = [c for c in rows.columns if c not in ("item", "level")]
-    figure, axis = _pyplot().subplots(figsize=(5.5, 2.6))
+    figure, axis = _subplots((5.5, 2.6))
     width = 0.8 / len(series)
     for position, name in enumerate(series):
         axis.bar(np.arange(len(rows)) + position * width, rows[name], width, label=name)
@@ -148,7 +144,7 @@ def forest_figure(coefficients):
     """Coefficient forest plot: one row per term, one colour per estimator, with CIs."""
     terms = [t for t in coefficients["term"].unique() if t != "Intercept"]
     estimators = list(coefficients["estimator"].unique())
-    figure, axis = _pyplot().subplots(figsize=(7, 0.45 * len(terms) * len(estimators) / 2 + 1.5))
+    figure, axis = _subplots((7, 0.45 * len(terms) * len(estimators) / 2 + 1.5))
     for offset, estimator in enumerate(estimators):
         rows = coefficients[(coefficients["estimator"] == estimator) & coefficients["term"].isin(terms)]
         y = np.array([terms.index(t) for t in rows["term"]]) + (offset - len(estimators) / 2) * 0.12
@@ -167,7 +163,7 @@ def subgroup_figure(subgroups, item):
     rows = subgroups[subgroups["item"] == item]
     table = rows.assign(label=rows["by"] + "=" + rows["group"].astype(str)).pivot_table(
         index="label", columns="predictor", values="wasserstein", sort=False)
-    figure, axis = _pyplot().subplots(figsize=(5, 0.35 * len(table) + 1.2))
+    figure, axis = _subplots((5, 0.35 * len(table) + 1.2))
     image = axis.imshow(table.to_numpy(), cmap="viridis", aspect="auto")
     axis.set_xticks(range(table.shape[1]), table.columns)
     axis.set_yticks(range(table.shape[0]), table.index)
