@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from statsmodels.miscmodels.ordinal_model import OrderedModel
-from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
+from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning, SingularMatrixWarning
 
-from ..common.errors import SynthsurveyError
+from ..common.errors import SynthsurveyError, SynthsurveyWarning
 from .ordinal import fit_ordinal
 
 FAMILIES = ("ols", "ordinal", "logit", "mnlogit", "quantreg")
@@ -174,6 +174,21 @@ class FittedFamily:
         return design @ slopes
 
 
+def _warn_if_constant(matrix):
+    """Warn, naming them, when columns other than the intercept are constant on the rows fitted (a
+    cross-fitting fold whose training rows all share a value of a feature nearly constant in the
+    pilot): least squares then sets their coefficients by the minimum-norm solution."""
+    values = matrix.to_numpy(dtype=float)
+    if len(values) < 2:
+        return
+    constant = [c for c, column in zip(matrix.columns, values.T) if c != "Intercept" and np.ptp(column) == 0]
+    if constant:
+        warnings.warn(f"column(s) {', '.join(map(repr, constant))} are constant on the {len(values)} pilot rows "
+                      "of a fit (a cross-fitting fold's training rows, when the whole pilot passed the rank check): "
+                      "their coefficients there are the minimum-norm solution; a formula without them is safer",
+                      SynthsurveyWarning, stacklevel=4)
+
+
 def fit_family(family, response, matrix, scale, link="logit", q=0.5, start=None):
     """Fit ``family`` to the pilot answers ``response`` (n,) on design ``matrix`` (DataFrame).
 
@@ -187,9 +202,10 @@ def fit_family(family, response, matrix, scale, link="logit", q=0.5, start=None)
     response = np.asarray(response, dtype=float)
     if family in ("ols", "quantreg"):
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.simplefilter("ignore", (ConvergenceWarning, SingularMatrixWarning))
             model = sm.OLS(response, matrix) if family == "ols" else sm.QuantReg(response, matrix)
             result = model.fit() if family == "ols" else model.fit(q=q)
+        _warn_if_constant(matrix)
         return FittedFamily(family, result, scale.levels, np.arange(scale.n_levels), matrix.columns)
     if not scale.is_discrete:
         raise SynthsurveyError(f"family {family!r} needs a discrete item; this item is {scale.describe()}")
