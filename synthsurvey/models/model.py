@@ -171,7 +171,7 @@ def _seen_levels(spec, frame, used, exclusions, unseen_levels):
     if not spec.covariates:
         return keep
     rows = frame.loc[used]
-    found = formulas.unseen_levels(spec.rhs, rows.loc[rows[IS_PILOT]], rows)
+    found = formulas.unseen_levels(spec, rows.loc[rows[IS_PILOT]], rows)
     if not found:
         return keep
     if unseen_levels == "error":
