@@ -87,10 +87,9 @@ def test_a_covariate_level_absent_from_the_pilot_is_named_with_its_remedy():
     assert fit.n_population == 77 and len(ss.population_mean(fit).table()) == 1
 
 
-def test_an_unseen_text_level_is_named_too_and_bool_levels_are_not_unseen():
+def test_an_unseen_text_level_is_named_too():
     samples, humans, covariates = world()
     covariates["region"] = np.where(covariates["id"] <= 60, "north", "south")  # the pilot (ids 1..50) is north
-    covariates["urban"] = covariates["id"] > 60  # bool: patsy knows both levels
     with pytest.raises(ss.SynthsurveyError, match="covariate 'region' has level\\(s\\) no pilot respondent of item "
                                                   "'q' has: 'south' \\(20 people\\)"):
         ss.debias("q ~ llm_mean + region", samples, humans, covariates)
