@@ -8,12 +8,13 @@ each name below is imported from its stage the first time it is used.
 
 import importlib
 
-from .common.errors import SynthsurveyError, SynthsurveyWarning
+from .common.errors import ScaleWarning, SynthsurveyError, SynthsurveyWarning
 
 _PUBLIC = {
     # io
     "datasets": ("synthsurvey.io.datasets", None),
     "simulate_study": ("synthsurvey.io.simulate", "simulate_study"),
+    "simulate_questionnaire": ("synthsurvey.io.simulate_questionnaire", "simulate_questionnaire"),
     "from_edsl": ("synthsurvey.io.edsl", "from_edsl"),
     # features
     "features": ("synthsurvey.featurize", "features"),
@@ -46,9 +47,13 @@ _PUBLIC = {
     "calibrate_groups": ("synthsurvey.evaluation.calibration", "calibrate_groups"),
     "GroupCalibration": ("synthsurvey.evaluation.calibration", "GroupCalibration"),
     "alignment_curve": ("synthsurvey.evaluation.groups", "alignment_curve"),
+    "QuestionnaireResults": ("synthsurvey.evaluation.questionnaire", "QuestionnaireResults"),
+    # interfaces
+    "debias_items": ("synthsurvey.interfaces.questionnaire", "debias_items"),
+    "read_table": ("synthsurvey.io.readers", "read_table"),
 }
 
-__all__ = ["SynthsurveyError", "SynthsurveyWarning", *_PUBLIC]
+__all__ = ["SynthsurveyError", "SynthsurveyWarning", "ScaleWarning", *_PUBLIC]
 __version__ = "0.2.0"
 
 

@@ -33,13 +33,14 @@ def numeric_values(frame, column, name):
         if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu":
             return series.to_numpy()
         return series.to_numpy(dtype=float, na_value=np.nan)
-    converted = pd.to_numeric(series, errors="coerce")
-    bad = series[converted.isna() & series.notna()]
+    converted = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    # NaN, not only null: an Arrow-backed column (the R bridge's text columns) coerces to NaN
+    bad = series[np.isnan(converted) & series.notna().to_numpy()]
     if len(bad):
         raise SynthsurveyError(
             f"{name} column {column!r} must be numeric; non-numeric values: {preview(bad.unique())}"
         )
-    return converted.to_numpy(dtype=float, na_value=np.nan)
+    return converted
 
 
 def reject_missing(values, frame, column, name, id_columns):

@@ -13,6 +13,11 @@ class SynthsurveyWarning(UserWarning):
     """A result that stands but deserves doubt (e.g. a normal approximation on few answers)."""
 
 
+class ScaleWarning(SynthsurveyWarning):
+    """A scale inferred from data that looks suspicious (a level only one source uses, a gap in
+    the levels, a half point among whole numbers): declare the scale to silence it."""
+
+
 def show(value):
     """repr of a value as a Python scalar (``1``, not ``np.int64(1)``)."""
     return repr(value.item() if hasattr(value, "item") else value)

@@ -1,18 +1,22 @@
 """The fidelity axes of one fit: how close are LLM answers, raw and debiased, to the humans?
 
-* marginal: distances between the human answer distribution (the pilot) and each predictor's
-  population distribution, beside the *human floor*: the same distance between two random
-  halves of the pilot (distances between samples are biased upward; the floor shows what
-  "as good as humans" looks like at this sample size);
-* individual: errors of cross-fitted predictions on the pilot (held-out folds);
-* subgroups: the marginal distances per level of chosen covariates, worst group and gap;
+* marginal: distances between each predictor's population distribution and human answers it was
+  not fit on, cross-fitted on the fit's folds, beside the *human floor* computed the same way (the
+  other folds' answers alone against each held-out fold): distances between samples are biased
+  upward, and the floor shows what "as good as the pilot" looks like at this sample size; no
+  method beats it by construction (``marginal_axis``);
+* individual: errors of cross-fitted predictions on the pilot (each pilot answer predicted by the
+  model fit without its fold);
+* subgroups: the marginal distances per level of chosen covariates, cross-fitted the same way
+  (the floor a row of its own), worst group and gap;
 * coherence: belief-action relations (correlation, logit slope) in humans, in raw LLM
   draws (belief and action from the same draw) and in debiased predictions.
 
 Predictors: ``base`` (draw shares / draw means), ``scalar`` (the same family on ``llm_mean``,
 ``fit.baseline("scalar")``), ``debiased`` (the fit). Population distributions of scalar and
 debiased are PPI++ share estimates (with the fit's level probabilities when its family has
-them, else the LLM draw shares as predictions).
+them, else the LLM draw shares as predictions: then scalar and debiased coincide and only the
+debiased row is shown).
 """
 
 import numpy as np
@@ -25,6 +29,7 @@ from ..common.results import critical_values
 from ..featurize.scales import level_codes
 from ..inference import ppi
 from ..inference.population import population_shares
+from ..models.crossfit import fold_models
 from ..models.families import PROBABILITY_FAMILIES
 from ..models.frame import IS_PILOT, RESPONSE
 from . import metrics
@@ -67,53 +72,73 @@ def sample_distances(first, second):
             "ks": scipy.stats.ks_2samp(first, second).statistic}
 
 
-def human_floor(answers, distances, replications=20, seed=0):
-    """Mean of ``distances(half_a, half_b)`` (a dict of distances between two samples of answers)
-    over ``replications`` random splits of ``answers`` into halves: what humans achieve against
-    humans at this sample size."""
-    rng = np.random.default_rng(seed)
-    answers = np.asarray(answers, dtype=float)
-    half = len(answers) // 2
-    rows = []
-    for _ in range(replications):
-        order = rng.permutation(len(answers))
-        rows.append(distances(answers[order[:half]], answers[order[half:2 * half]]))
-    return pd.DataFrame(rows).mean().to_dict()
-
-
-def marginal_axis(fit, folds=5, seed=0, floor_replications=20):
-    """Per predictor: distances to the human pilot distribution, with the human floor beside them.
-    Returns (metrics table, pmf table; empty for continuous items)."""
+def marginal_axis(fit, folds=5, seed=0):
+    """Per predictor, distances between its population distribution and human answers it was not
+    fit on, with the human floor beside them, both cross-fitted on the fit's folds: for each fold
+    k, every method estimates the population distribution without fold k's pilot answers (the
+    fold-k model's predictions for everybody, rectified by PPI++ on the other folds' answers; the
+    raw LLM uses no answers) and is compared with fold k's answers; the floor is the other folds'
+    answers alone (the pilot-alone estimate) against fold k's. Distances are averaged over the
+    folds. No method beats the floor by construction. Returns (metrics table, pmf table of the
+    whole pilot's estimates, for display; empty for continuous items)."""
     answers = fit.frame.loc[fit.is_pilot, RESPONSE].to_numpy(dtype=float)
     fits = predictor_fits(fit)
+    pilot_rows, fold, _ = fold_models(fit, folds, seed)
     if not fit.scale.is_discrete:
-        return _continuous_marginal(fit, fits, answers, folds, seed, floor_replications), pd.DataFrame()
+        return _continuous_marginal(fit, fits, answers, fold, folds, seed), pd.DataFrame()
     levels = np.asarray(fit.scale.levels)
-    pmfs = {"base": fit.frame[fit.scale.share_names()].to_numpy(dtype=float).mean(axis=0)}
+    indicators = fit.scale.indicators(answers, where="the pilot's answers")
+    draw_shares = fit.frame[fit.scale.share_names()].to_numpy(dtype=float)
+    by_fold = {name: [] for name in ("base", *fits)}
+    floors = []
+    for k in range(folds):
+        held, train = fold == k, fold != k
+        human = indicators[held].mean(axis=0)
+        floors.append(distribution_metrics(human, indicators[train].mean(axis=0), levels))
+        by_fold["base"].append(distribution_metrics(human, draw_shares.mean(axis=0), levels))
+        for name, predictor_fit in fits.items():
+            shares = _fold_shares(predictor_fit, k, folds, seed, indicators[train], pilot_rows[train], draw_shares)
+            by_fold[name].append(distribution_metrics(human, shares, levels))
+    floor = pd.DataFrame(floors).mean()
+    rows = []
+    for name, parts in by_fold.items():
+        if name == "scalar" and fit.family not in PROBABILITY_FAMILIES:
+            continue  # without level probabilities, scalar and debiased both rectify the draw shares
+        row = {"item": fit.item, "predictor": name, **pd.DataFrame(parts).mean().to_dict()}
+        row.update({f"floor_{distance}": floor[distance] for distance in floor.index
+                    if distance not in ("variance_ratio", "entropy_ratio")})
+        rows.append(row)
+    pmfs = {"base": draw_shares.mean(axis=0)}
     for name, predictor_fit in fits.items():
         estimate = np.clip(population_shares(predictor_fit, folds=folds, seed=seed).table()["estimate"], 0, None)
         pmfs[name] = estimate.to_numpy() / estimate.sum()
-    human = pmf(answers, levels)
-    floor = human_floor(answers, lambda a, b: metrics.distances(pmf(a, levels), pmf(b, levels)),
-                        floor_replications, seed)
-    rows = []
-    for name, shares in pmfs.items():
-        row = {"item": fit.item, "predictor": name, **distribution_metrics(human, shares, levels)}
-        row.update({f"floor_{distance}": value for distance, value in floor.items()})
-        rows.append(row)
-    shown = pd.DataFrame({"item": fit.item, "level": levels, "human pilot": human, **pmfs})
+    shown = pd.DataFrame({"item": fit.item, "level": levels, "human pilot": pmf(answers, levels), **pmfs})
     return pd.DataFrame(rows), shown
 
 
-def _continuous_marginal(fit, fits, answers, folds, seed, floor_replications):
-    values = {"base": fit.frame["llm_mean"].to_numpy(dtype=float)}
+def _fold_shares(predictor_fit, k, folds, seed, train_indicators, train_rows, draw_shares):
+    """The population pmf estimated without fold k's answers: PPI++ on the other folds' answers
+    with the fold-k model's level probabilities for everybody (the draw shares for a family without
+    probabilities), clipped at 0 and renormalised."""
+    predicted = fold_probabilities(predictor_fit, folds, seed, draw_shares)[k]
+    estimate = ppi.mean(train_indicators, predicted[train_rows], predicted).estimate
+    estimate = np.clip(estimate, 0, None)
+    return estimate / estimate.sum()
+
+
+def _continuous_marginal(fit, fits, answers, fold, folds, seed):
+    """The cross-fitted marginal axis of a continuous item: each method's population values (the
+    raw draw means; the fold-k model's predictions for everybody) against fold k's answers, the
+    floor the other folds' answers against them; Wasserstein-1 and KS averaged over the folds."""
+    values = {"base": lambda k: fit.frame["llm_mean"].to_numpy(dtype=float)}
     for name, predictor_fit in fits.items():
-        values[name] = predictor_fit.predictions("response", True, folds, seed)
-    floor = human_floor(answers, sample_distances, floor_replications, seed)
+        values[name] = (lambda k, f=predictor_fit: fold_models(f, folds, seed)[2][k].mean(f.design_matrix()))
+    floor = pd.DataFrame([sample_distances(answers[fold != k], answers[fold == k]) for k in range(folds)]).mean()
     rows = []
-    for name, predicted in values.items():
-        rows.append({"item": fit.item, "predictor": name, **sample_distances(answers, predicted),
-                     "variance_ratio": metrics.variance_ratio(answers, predicted),
+    for name, population in values.items():
+        parts = [{**sample_distances(population(k), answers[fold == k]),
+                  "variance_ratio": metrics.variance_ratio(answers[fold == k], population(k))} for k in range(folds)]
+        rows.append({"item": fit.item, "predictor": name, **pd.DataFrame(parts).mean().to_dict(),
                      **{f"floor_{distance}": value for distance, value in floor.items()}})
     return pd.DataFrame(rows)
 
@@ -146,34 +171,51 @@ def individual_axis(fit, folds=5, seed=0):
     return pd.DataFrame(rows)
 
 
+FLOOR = "human floor (pilot alone)"
+
+
 def subgroup_axis(fit, by, folds=5, seed=0):
-    """Marginal distances per level of each covariate in ``by`` (discrete items): a long table
-    and a summary per (covariate, predictor) with the worst group and the best-worst gap in W1."""
+    """Marginal distances per level of each covariate in ``by`` (discrete items), cross-fitted as
+    the marginal axis is: within each group and for each fold k, every method's group distribution
+    is estimated without fold k's answers and compared with the group's fold-k answers, and the
+    floor (a predictor row named ``FLOOR``) is the group's other-fold answers alone; distances are
+    averaged over the folds where the group has answers on both sides. Returns a long table and a
+    summary per (covariate, predictor) with the worst group and the best-worst gap in W1."""
     if not fit.scale.is_discrete:
         raise SynthsurveyError("subgroup fidelity needs a discrete item")
+    pilot_rows, fold, _ = fold_models(fit, folds, seed)
+    fold_of = np.full(fit.n_population, -1)
+    fold_of[pilot_rows] = fold
     shares = fit.frame[fit.scale.share_names()].to_numpy(dtype=float)
     indicators = np.zeros((fit.n_population, fit.scale.n_levels))
     indicators[fit.is_pilot] = fit.scale.indicators(fit.frame.loc[fit.is_pilot, RESPONSE], "the pilot's answers")
-    predictions = {name: (predictor_fit.predictions("probs", True, folds, seed)
-                          if predictor_fit.family in PROBABILITY_FAMILIES else shares)
-                   for name, predictor_fit in predictor_fits(fit).items()}
+    fits = {name: f for name, f in predictor_fits(fit).items()
+            if name == "debiased" or fit.family in PROBABILITY_FAMILIES}
+    predicted = {name: fold_probabilities(f, folds, seed, shares) for name, f in fits.items()}
     rows = []
     for column in by:
         if column not in fit.frame.columns:
             raise SynthsurveyError(f"by={column!r} is not a column of the fit's frame")
         for value in sorted(fit.frame[column].dropna().unique().tolist()):
             rows_in = (fit.frame[column] == value).to_numpy()
-            pilot = rows_in & fit.is_pilot
-            if pilot.sum() < 2:
+            parts = {name: [] for name in ("base", *fits, FLOOR)}
+            for k in range(folds):
+                held, train = rows_in & (fold_of == k), rows_in & (fold_of >= 0) & (fold_of != k)
+                if held.sum() < 1 or train.sum() < 2:
+                    continue
+                human = indicators[held].mean(axis=0)
+                parts["base"].append(metrics.distances(human, shares[rows_in].mean(axis=0)))
+                parts[FLOOR].append(metrics.distances(human, indicators[train].mean(axis=0)))
+                for name, by_fold in predicted.items():
+                    values = by_fold[k]
+                    estimate = np.clip(ppi.mean(indicators[train], values[train], values[rows_in]).estimate, 0, None)
+                    parts[name].append(metrics.distances(human, estimate / estimate.sum()))
+            if not parts["base"]:
                 continue
-            human = indicators[pilot].mean(axis=0)
-            pmfs = {"base": shares[rows_in].mean(axis=0)}
-            for name, predicted in predictions.items():
-                estimate = np.clip(ppi.mean(indicators[pilot], predicted[pilot], predicted[rows_in]).estimate, 0, None)
-                pmfs[name] = estimate / estimate.sum()
-            for name, shown in pmfs.items():
-                rows.append({"item": fit.item, "by": column, "group": value, "predictor": name,
-                             "n_pilot": int(pilot.sum()), **metrics.distances(human, shown)})
+            n_pilot = int((rows_in & fit.is_pilot).sum())
+            for name, distances in parts.items():
+                rows.append({"item": fit.item, "by": column, "group": value, "predictor": name, "n_pilot": n_pilot,
+                             **pd.DataFrame(distances).mean().to_dict()})
     table = pd.DataFrame(rows)
     summary = []
     for (column, name), group in table.groupby(["by", "predictor"], sort=False):
@@ -182,6 +224,19 @@ def subgroup_axis(fit, by, folds=5, seed=0):
                         "worst_wasserstein": worst["wasserstein"],
                         "gap_wasserstein": group["wasserstein"].max() - group["wasserstein"].min()})
     return table, pd.DataFrame(summary)
+
+
+def fold_probabilities(predictor_fit, folds, seed, draw_shares):
+    """The K fold models' level probabilities for every row of the fit's frame (a list of (N, C)
+    arrays; the draw shares K times for a family without probabilities), cached on the fit."""
+    if predictor_fit.family not in PROBABILITY_FAMILIES:
+        return [draw_shares] * folds
+    key = ("fold probabilities", int(folds), int(seed))
+    cache = predictor_fit.crossfit_cache.predictions
+    if key not in cache:
+        matrix = predictor_fit.design_matrix()
+        cache[key] = [model.probs(matrix) for model in fold_models(predictor_fit, folds, seed)[2]]
+    return cache[key]
 
 
 def coherence_axis(belief_fit, action_fit, alpha=0.05, folds=5, seed=0):

@@ -59,7 +59,8 @@ class FidelityReport(Result):
         """Printable: the marginal (with the human floor), individual, subgroup, coherence and
         structural tables."""
         shown = {name: table for name, table in (
-            ("marginal (floor_* = two halves of the pilot)", self.marginal), ("individual (held-out folds)", self.individual),
+            ("marginal (held-out folds; floor_* = the other folds' answers alone)", self.marginal),
+            ("individual (held-out folds)", self.individual),
             ("subgroups", self.subgroup_summary), ("coherence", self.coherence)) if len(table)}
         if self.structural is not None:
             shown["structural"] = self.structural.overall()
@@ -85,8 +86,9 @@ def fidelity(fits, formula=None, recovery_family="ols", by=None, coherence=None,
 
     formula: optional analyst model for the structural axis (its item must be one of the fits').
     by: covariate name(s) for the subgroup axis. coherence: optional (belief item, action item)
-    pair of item names among the fits. floor_replications: random halvings of the pilot for the
-    human floor. replications: number of repeated random subpilots (each a share ``fraction``
+    pair of item names among the fits. floor_replications: no longer used (the human floor is
+    cross-fitted on the fits' folds, like every method: see ``axes.marginal_axis``); accepted so
+    existing callers keep working. replications: number of repeated random subpilots (each a share ``fraction``
     of the pilot people, every fit refit on it) over which the mean and sd of every marginal,
     individual and structural metric are reported in ``resampled`` (0: none).
     Returns a FidelityReport.
@@ -109,7 +111,7 @@ def fidelity(fits, formula=None, recovery_family="ols", by=None, coherence=None,
     marginal, individual, shown, subgroups, summaries = [], [], [], [], []
     notes = [f"{fit.item}: {note}" for fit in fits for note in fit.notes]
     for fit in fits:
-        table, pmfs = axes.marginal_axis(fit, folds, seed, floor_replications)
+        table, pmfs = axes.marginal_axis(fit, folds, seed)
         marginal.append(table)
         shown.append(pmfs)
         individual.append(axes.individual_axis(fit, folds, seed))

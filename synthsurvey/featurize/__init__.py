@@ -1,15 +1,18 @@
-"""Stage 2: features (``featurize``: the name ``features`` is the public function). Item scales, the feature table of each respondent's draw vector (compiled
-kernels with a numpy fallback), named feature sets, and the Dask adapter.
+"""Stage 2: features (``featurize``: the name ``features`` is the public function). Item scales
+(declared with their missing codes, or inferred: ``scale_inference``), the feature table of each
+respondent's draw vector (compiled kernels with a numpy fallback), named feature sets, and the
+Dask adapter.
 
 ``features`` and ``infer_scales`` are the public entry points; they dispatch Dask inputs to the
 adapter (``featurize.dask``), which the in-memory modules never import.
 """
 
-import pandas as pd
+import numpy as np
 
 from ..common.checks import numeric_values, require_columns
 from . import dask as dask_adapter
-from .scales import Scale, resolve_scales, scales_table
+from .scale_inference import resolve_scales
+from .scales import Scale, answers_by_item, scales_table
 from .table import DEFAULT_QUANTILES, feature_table
 
 
@@ -40,19 +43,23 @@ def features(samples, key="id", scales=None, quantiles=DEFAULT_QUANTILES, split_
 
 
 def infer_scales(samples, humans=None, scales=None):
-    """Return a DataFrame (item, kind, n_levels, levels, source): each item's scale,
-    declared or inferred from the LLM draws together with the human answers."""
+    """Return a DataFrame (item, kind, n_levels, levels, missing, source, notes): each item's
+    scale, declared or inferred from the LLM draws together with the human answers. ``levels``
+    and ``missing`` hold tuples of numbers; ``notes`` what inference found suspicious (each also
+    a ``ScaleWarning``; values that look like missing-value codes are an error naming them)."""
     require_columns(samples, ["item", "response"], "samples")
-    pooled = [samples[["item", "response"]]]
+    draws = {item: numeric_values(group, "response", "samples")
+             for item, group in samples[["item", "response"]].groupby("item", sort=True, observed=True)}
+    answers = {}
     if humans is not None:
         require_columns(humans, ["item", "response"], "humans")
-        pooled.append(humans[["item", "response"]])
-    pooled = pd.concat(pooled, ignore_index=True)
-    values = {
-        item: numeric_values(group, "response", "samples")
-        for item, group in pooled.groupby("item", sort=True, observed=True)
-    }
-    return scales_table(resolve_scales(values, scales))
+        answers = answers_by_item(humans)
+    for item in answers:
+        draws.setdefault(item, np.zeros(0))
+    resolved = resolve_scales(dict(sorted(draws.items(), key=lambda pair: str(pair[0]))), scales, answers)
+    table = scales_table(resolved)
+    table["notes"] = [scale.notes for scale in resolved.values()]
+    return table
 
 
 __all__ = ["features", "infer_scales", "feature_table", "Scale", "DEFAULT_QUANTILES"]

@@ -17,7 +17,8 @@ import pandas as pd
 
 from ..common.checks import numeric_values
 from ..common.errors import SynthsurveyError
-from .scales import declared_scales, resolve_scales
+from .scale_inference import resolve_scales
+from .scales import restrict_declarations
 from .summaries import discrete_table, feature_columns, order_columns, quantile_name
 from .table import DEFAULT_QUANTILES, count_cells, feature_table, index_codes
 
@@ -28,16 +29,13 @@ def is_dask(frame):
 
 
 def _scales(samples, scales, extra_values=None):
-    """Item scales resolved over all partitions (one pass over the distinct item/response pairs)."""
+    """Item scales resolved over all partitions (one pass over the distinct item/response pairs),
+    with the human answers in ``extra_values`` inferred beside the draws."""
     distinct = samples[["item", "response"]].drop_duplicates().compute()
     values = {item: numeric_values(group, "response", "samples")
               for item, group in distinct.groupby("item", observed=True)}
-    for item, extra in (extra_values or {}).items():
-        if item in values:
-            values[item] = np.concatenate([values[item], np.asarray(extra, dtype=float)])
-    declared = declared_scales(scales if not isinstance(scales, dict) else
-                               {item: spec for item, spec in scales.items() if item in values}, values)
-    return resolve_scales(values, declared or None)
+    humans = {item: np.asarray(extra, dtype=float) for item, extra in (extra_values or {}).items() if item in values}
+    return resolve_scales(values, restrict_declarations(scales, list(values)), humans)
 
 
 def _columns(resolved, quantiles):
@@ -99,6 +97,8 @@ def _partition_counts(part, key, resolved):
     for item, group in part.groupby("item", observed=True, sort=False):
         scale = resolved[item]
         values = numeric_values(group, "response", "samples").astype(float)
+        kept = ~scale.is_missing(values)  # missing draws (NaN, missing codes) are left out
+        group, values = group.loc[kept], values[kept]
         position = scale.codes(values, where=f"samples of item {item!r}")
         codes, uniques, offset = index_codes(group[key])
         counts = count_cells(codes, offset, (position, np.asarray(scale.levels), 0), len(uniques))

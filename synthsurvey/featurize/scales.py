@@ -1,12 +1,13 @@
 """Response scales of survey items: ordinal (explicit levels), binary, or continuous.
 
-A scale is declared by the user or inferred from the values seen; the inference
-is recorded in ``Scale.source`` so fits and feature tables can report it. A discrete
-scale codes answers to level positions (``Scale.codes``) and indicator columns
-(``Scale.indicators``): the one place answers are matched to levels.
+A scale is declared by the user (its levels and its missing-value codes) or inferred from the
+values seen (``scale_inference``); the inference is recorded in ``Scale.source`` and what looked
+suspicious in ``Scale.notes``, so fits and reports can show it. A discrete scale codes answers to
+level positions (``Scale.codes``) and indicator columns (``Scale.indicators``): the one place
+answers are matched to levels.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -45,20 +46,35 @@ def level_codes(values, levels, exact=True, where="values"):
 class Scale:
     """The response scale of one item.
 
-    kind: ``"ordinal"``, ``"binary"`` or ``"continuous"``.
+    kind: ``"ordinal"``, ``"binary"``, ``"continuous"``, or None for a partial declaration whose
+        levels are inferred from the data (e.g. ``Scale(missing=(99,))``: only the missing codes
+        are declared).
     levels: sorted numeric levels (ordinal and binary); empty for continuous.
     source: how the scale was obtained (``"declared"`` or a sentence on the inference).
+    missing: missing-value codes (e.g. ``(8, 9, 99)`` for "don't know" / "refused"): answers and
+        draws equal to one of them are treated as missing, and counted, never as a level.
+    notes: sentences on anything suspicious scale inference found (see ``scale_inference``).
     """
 
-    kind: str
+    kind: str = None
     levels: tuple = ()
     source: str = "declared"
+    missing: tuple = ()
+    notes: tuple = field(default=(), compare=False)  # what inference found suspicious
 
     def __post_init__(self):
+        missing = _numbers(self.missing, "missing codes")
+        if len(set(missing)) != len(missing):
+            raise SynthsurveyError(f"missing codes repeat a value: {preview(self.missing)}")
+        object.__setattr__(self, "missing", tuple(sorted(missing)))
+        if self.kind is None:
+            if len(self.levels):
+                raise SynthsurveyError("a scale with levels needs a kind ('ordinal' or 'binary')")
+            return
         if self.kind not in KINDS:
             raise SynthsurveyError(f"scale kind {self.kind!r} is not one of {KINDS}")
         if self.kind != "continuous":
-            levels = tuple(sorted(float(v) for v in self.levels))
+            levels = tuple(sorted(_numbers(self.levels, "scale levels")))
             if len(levels) < 2:
                 raise SynthsurveyError(
                     f"an {self.kind} scale needs at least 2 levels, got {preview(self.levels)}"
@@ -67,16 +83,37 @@ class Scale:
                 raise SynthsurveyError(f"scale levels repeat a value: {preview(self.levels)}")
             if self.kind == "binary" and len(levels) != 2:
                 raise SynthsurveyError(f"a binary scale has exactly 2 levels, got {preview(levels)}")
+            both = sorted(set(levels) & set(self.missing))
+            if both:
+                raise SynthsurveyError(f"value(s) {', '.join(f'{v:g}' for v in both)} are declared both as levels "
+                                       "and as missing codes")
             object.__setattr__(self, "levels", levels)
+
+    @property
+    def is_partial(self):
+        """True for a declaration of missing codes only (the levels are to be inferred)."""
+        return self.kind is None
 
     @property
     def is_discrete(self):
         """True for ordinal and binary scales (responses take one of ``levels``)."""
-        return self.kind != "continuous"
+        return self.kind in ("ordinal", "binary")
 
     @property
     def n_levels(self):
         return len(self.levels)
+
+    def is_missing(self, values):
+        """Boolean array: True where a value is NaN or one of the missing codes."""
+        values = np.asarray(values, dtype=float)
+        missing = np.isnan(values)
+        for code in self.missing:
+            missing |= np.isclose(values, code)
+        return missing
+
+    def with_missing(self, missing):
+        """This scale with missing codes ``missing`` (a completed partial declaration keeps its codes)."""
+        return replace(self, missing=tuple(missing))
 
     def codes(self, values, where="values"):
         """Position (0..C-1) of each value among the levels; an error names values off the scale."""
@@ -99,17 +136,34 @@ class Scale:
         return [f"llm_p{j + 1}" for j in range(self.n_levels)]
 
     def describe(self):
-        """One line: kind, levels and source."""
+        """One line: kind, levels, missing codes and source."""
+        codes = f", missing codes {{{', '.join(f'{v:g}' for v in self.missing)}}}" if self.missing else ""
+        if self.kind is None:
+            return f"levels to infer{codes} ({self.source})"
         if self.kind == "continuous":
-            return f"continuous ({self.source})"
+            return f"continuous{codes} ({self.source})"
         shown = ", ".join(f"{v:g}" for v in self.levels)
-        return f"{self.kind} levels {{{shown}}} ({self.source})"
+        return f"{self.kind} levels {{{shown}}}{codes} ({self.source})"
+
+
+def _numbers(values, what):
+    try:
+        numbers = [float(v) for v in values]
+    except (TypeError, ValueError):
+        raise SynthsurveyError(f"{what} must be numbers, got {values!r}") from None
+    if not all(np.isfinite(numbers)):
+        raise SynthsurveyError(f"{what} must be finite numbers, got {values!r}")
+    return numbers
+
+
+DECLARATION_KEYS = ("kind", "levels", "missing")
 
 
 def as_scale(spec):
     """Turn a user declaration into a Scale: a Scale, ``"continuous"``, ``"binary"``
-    (levels 0/1), a sequence of numeric levels (ordinal), or a dict
-    ``{"kind": ..., "levels": ...}``."""
+    (levels 0/1), a sequence of numeric levels (ordinal), or a dict with ``levels`` and/or
+    ``kind`` and ``missing`` (``{"levels": [1, 2, 3, 4, 5], "missing": [99]}``; a dict with
+    ``missing`` alone declares the codes and leaves the levels to inference)."""
     if isinstance(spec, Scale):
         return spec
     if isinstance(spec, str):
@@ -122,10 +176,25 @@ def as_scale(spec):
             "or 'binary' / 'continuous'"
         )
     if isinstance(spec, dict):
-        return Scale(spec["kind"], tuple(spec.get("levels", ())))
-    levels = tuple(spec)
-    kind = "binary" if sorted(float(v) for v in levels) == [0.0, 1.0] else "ordinal"
-    return Scale(kind, levels)
+        unknown = [key for key in spec if key not in DECLARATION_KEYS]
+        if unknown:
+            raise SynthsurveyError(f"a scale declaration has keys {DECLARATION_KEYS}; unknown: {preview(unknown)}")
+        levels = tuple(spec.get("levels", ()))
+        kind = spec.get("kind")
+        if kind is None and levels:
+            kind = _kind_of(levels)
+        if kind == "binary" and not levels:
+            levels = (0, 1)
+        return Scale(kind, levels, missing=tuple(spec.get("missing", ())))
+    try:
+        levels = tuple(spec)
+    except TypeError:
+        raise SynthsurveyError(f"cannot read a scale declaration from {spec!r}") from None
+    return Scale(_kind_of(levels), levels)
+
+
+def _kind_of(levels):
+    return "binary" if sorted(float(v) for v in levels) == [0.0, 1.0] else "ordinal"
 
 
 def declared_scales(scales, items, where="samples"):
@@ -134,7 +203,7 @@ def declared_scales(scales, items, where="samples"):
     if scales is None:
         return {}
     items = list(items)
-    if not isinstance(scales, dict):
+    if not isinstance(scales, dict) or _one_declaration(scales, items):
         return {item: as_scale(scales) for item in items}
     known = set(items)
     unknown = [item for item in scales if item not in known]
@@ -143,47 +212,18 @@ def declared_scales(scales, items, where="samples"):
     return {item: as_scale(spec) for item, spec in scales.items()}
 
 
-def infer_scale(values, item):
-    """Infer an item's scale from its observed numeric responses.
-
-    Integer values spanning at most 11 consecutive levels are ordinal, with every
-    integer from the minimum to the maximum as a level (an unobserved middle level
-    is kept); exactly {0, 1} is binary; anything else is continuous.
-    """
-    values = np.asarray(values, dtype=float)
-    values = values[~np.isnan(values)]
-    if values.size == 0:
-        raise SynthsurveyError(f"item {item!r} has no non-missing responses to infer its scale from")
-    distinct = np.unique(values)
-    if distinct.size < 2:
-        raise SynthsurveyError(
-            f"item {item!r} has a single level ({distinct[0]:g}) in the data: "
-            "declare its scale with scales={...} or drop the item"
-        )
-    integer = np.all(distinct == np.round(distinct))
-    span = distinct[-1] - distinct[0]
-    if integer and span + 1 <= MAX_INFERRED_LEVELS:
-        levels = tuple(np.arange(distinct[0], distinct[-1] + 1))
-        if levels == (0.0, 1.0):
-            return Scale("binary", levels, "inferred: values are 0/1")
-        return Scale(
-            "ordinal", levels,
-            f"inferred: integer values {distinct[0]:g}..{distinct[-1]:g}",
-        )
-    return Scale("continuous", (), f"inferred: {distinct.size} distinct values, not a short integer range")
+def restrict_declarations(scales, items):
+    """``scales`` (None, one declaration, or a dict by item) limited to ``items``: a dict by item
+    keeps only their entries; one declaration for every item stays as it is."""
+    if not isinstance(scales, dict) or _one_declaration(scales, items):
+        return scales
+    return {item: spec for item, spec in scales.items() if item in set(items)}
 
 
-def resolve_scales(responses_by_item, declared=None):
-    """Return ``{item: Scale}`` for every item, declared where given, else inferred.
-
-    responses_by_item: mapping item -> array of responses (LLM draws, human answers or both).
-    declared: optional declarations (see ``declared_scales``).
-    """
-    declared = declared_scales(declared, responses_by_item, "the data")
-    return {
-        item: declared[item] if item in declared else infer_scale(values, item)
-        for item, values in responses_by_item.items()
-    }
+def _one_declaration(scales, items):
+    """Whether a dict is one declaration for every item (``{"missing": [99]}``) rather than a dict by
+    item: its keys are all declaration keys and none of them is an item."""
+    return bool(scales) and set(scales) <= set(DECLARATION_KEYS) and not set(scales) & set(items)
 
 
 def answers_by_item(humans):
@@ -198,33 +238,30 @@ def answers_by_item(humans):
 def scales_from_features(features, declared=None):
     """Scales for a precomputed feature table: declared, else read off its share columns
     (``llm_p<level>``; items without shares are continuous). Declare the scale of an item
-    with non-integer levels, whose share columns are positional."""
-    declared = declared if isinstance(declared, dict) else {}
+    with non-integer levels, whose share columns are positional. A partial declaration (missing
+    codes only) keeps its codes on the scale read off the features."""
+    items = features["item"].unique().tolist()
+    declared = declared_scales(declared, items, "features") if declared is not None else {}
     result = {}
     for item, rows in features.groupby("item", observed=True):
         shares = [c for c in rows.columns if c.startswith("llm_p") and rows[c].notna().any()]
-        if item in declared:
-            result[item] = as_scale(declared[item])
-        elif shares:
+        scale = declared.get(item)
+        if scale is not None and not scale.is_partial:
+            result[item] = scale
+            continue
+        missing = scale.missing if scale is not None else ()
+        if shares:
             levels = tuple(float(c[len("llm_p"):].replace("m", "-")) for c in shares)
-            kind = "binary" if levels == (0.0, 1.0) else "ordinal"
-            result[item] = Scale(kind, levels, "read off the share columns of features")
+            result[item] = Scale(_kind_of(levels), levels, "read off the share columns of features", missing)
         else:
-            result[item] = Scale("continuous", (), "features have no share columns")
+            result[item] = Scale("continuous", (), "features have no share columns", missing)
     return result
 
 
 def scales_table(scales):
-    """Return a DataFrame (item, kind, n_levels, levels, source) describing ``{item: Scale}``."""
+    """A DataFrame (item, kind, n_levels, levels, missing, source) describing ``{item: Scale}``:
+    ``levels`` and ``missing`` hold tuples of numbers (data, not text)."""
     return pd.DataFrame(
-        [
-            {
-                "item": item,
-                "kind": scale.kind,
-                "n_levels": scale.n_levels,
-                "levels": ", ".join(f"{v:g}" for v in scale.levels),
-                "source": scale.source,
-            }
-            for item, scale in scales.items()
-        ]
-    )
+        [{"item": item, "kind": scale.kind, "n_levels": scale.n_levels, "levels": tuple(scale.levels),
+          "missing": tuple(scale.missing), "source": scale.source} for item, scale in scales.items()],
+        columns=["item", "kind", "n_levels", "levels", "missing", "source"])

@@ -9,10 +9,11 @@ draws, values off the declared levels) and counts.
 import numpy as np
 import pandas as pd
 
-from ..common.checks import numeric_values, reject_duplicates, reject_missing, require_columns
+from ..common.checks import numeric_values, reject_duplicates, require_columns
 from ..common.errors import SynthsurveyError, preview
 from . import kernels
-from .scales import declared_scales, infer_scale
+from .scale_inference import resolve_scale
+from .scales import declared_scales
 from .summaries import continuous_features, discrete_table, order_columns, quantile_name
 
 DEFAULT_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
@@ -26,6 +27,11 @@ def feature_table(samples, key="id", scales=None, quantiles=DEFAULT_QUANTILES, e
     extra_values: optional ``{item: array}`` of further responses (the human answers, see
     ``scales.answers_by_item``) that scale inference must cover, so a level the LLM never drew
     is still a level.
+
+    Draws that are missing (NaN) or equal one of their item's declared missing codes are left
+    out and counted: ``features.attrs["missing_draws"]`` is ``{item: {"nan": n, "codes": n,
+    "keys_without_draws": n}}`` (the last: keys all of whose draws were left out, so they have no
+    row).
     """
     require_columns(samples, [key, "item", "draw", "response"], "samples")
     if len(samples) == 0:
@@ -35,7 +41,6 @@ def feature_table(samples, key="id", scales=None, quantiles=DEFAULT_QUANTILES, e
     if len(set(names)) != len(names):
         raise SynthsurveyError(f"quantiles repeat a value: {preview(quantiles)}")
     response = numeric_values(samples, "response", "samples")
-    reject_missing(response, samples, "response", "samples", [key, "item", "draw"])
     for column in (key, "item", "draw"):
         dtype = samples[column].dtype
         if dtype.kind not in "iu" and not isinstance(dtype, pd.CategoricalDtype) and samples[column].isna().any():
@@ -50,14 +55,19 @@ def feature_table(samples, key="id", scales=None, quantiles=DEFAULT_QUANTILES, e
     declared = declared_scales(scales, item_values.tolist())
     extra_values = extra_values or {}
 
-    tables, resolved = [], {}
+    tables, resolved, dropped = [], {}, {}
     for position, rows in _rows_by_group(item_index, len(item_values)):
         item = item_values[position]
         keys = key_index if rows is None else key_index[rows]
         values = response if rows is None else response[rows]
         draws = draw_index if rows is None else draw_index[rows]
+        declaration = declared.get(item)
+        keys, values, draws, dropped[item] = _drop_missing(keys, values, draws, declaration)
+        if len(values) == 0:
+            raise SynthsurveyError(f"item {item!r} has no LLM draws left once missing ones (NaN or missing codes) "
+                                   "are left out")
         raw = _raw_levels(values)
-        scale = declared.get(item) or _infer(raw, values, extra_values.get(item), item)
+        scale = resolve_scale(item, declaration, value_counts_of(raw, values), extra_values.get(item))
         resolved[item] = scale
         n_keys = len(key_values)
         countable = scale.is_discrete and raw is not None
@@ -79,7 +89,29 @@ def feature_table(samples, key="id", scales=None, quantiles=DEFAULT_QUANTILES, e
         table.insert(0, key, key_values[present])
         tables.append(table)
     result = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
-    return order_columns(result, key), resolved
+    result = order_columns(result, key)
+    result.attrs["missing_draws"] = {item: counts for item, counts in dropped.items() if any(counts.values())}
+    return result, resolved
+
+
+def _drop_missing(keys, values, draws, declaration):
+    """(keys, values, draws) without the draws that are NaN or a missing code of ``declaration``,
+    and the counts {"nan", "codes", "keys_without_draws"}."""
+    counts = {"nan": 0, "codes": 0, "keys_without_draws": 0}
+    if values.dtype.kind != "f" and (declaration is None or not declaration.missing):
+        return keys, values, draws, counts
+    nan = np.isnan(values) if values.dtype.kind == "f" else np.zeros(len(values), dtype=bool)
+    coded = np.zeros(len(values), dtype=bool)
+    for code in (declaration.missing if declaration is not None else ()):
+        coded |= values == code
+    drop = nan | coded
+    if not drop.any():
+        return keys, values, draws, counts
+    keep = ~drop
+    counts["nan"], counts["codes"] = int(nan.sum()), int((coded & ~nan).sum())
+    dropped_keys = np.unique(keys[drop])
+    counts["keys_without_draws"] = int(len(dropped_keys) - np.isin(dropped_keys, keys[keep]).sum())
+    return keys[keep], values[keep], draws[keep], counts
 
 
 def index_codes(series):
@@ -208,12 +240,14 @@ def _all_integer(values):
     return bool(np.all(np.mod(values, 1) == 0))
 
 
-def _infer(raw, values, extra, item):
-    """Infer an item's scale from its draws (and any human answers in ``extra``)."""
-    observed = raw[1] if raw is not None else np.unique(values)
-    if extra is not None and len(extra):
-        observed = np.union1d(observed, np.asarray(extra, dtype=float))
-    return infer_scale(observed, item)
+def value_counts_of(raw, values):
+    """(distinct values, counts) of an item's draws: from ``_raw_levels``'s codes when it has them
+    (one bincount), else ``values`` itself for ``scale_inference`` to count."""
+    if raw is None:
+        return values
+    codes, distinct, shift = raw
+    counts = np.bincount(codes - shift if shift else codes, minlength=len(distinct))
+    return distinct, counts[:len(distinct)]
 
 
 def count_cells(keys, key_offset, raw, n_keys):

@@ -70,7 +70,8 @@ def _estimate(kernel, fit, formula, kind, to_outcome, method, design, alpha, cro
     result = kernel(x_all[is_pilot], y, f[is_pilot], rows_all, f_all, method, design, w_pilot, weights_all,
                     finite_population)
     rows = estimate_rows(list(matrix.columns), result, len(y), len(f_all), method, design)
-    return PopulationResult(rows, alpha, exclusion_notes(exclusions), title=f"Population coefficients: {formula}")
+    return PopulationResult(rows, alpha, exclusion_notes(exclusions), title=f"Population coefficients: {formula}",
+                            fit=fit)
 
 
 def population_ols(fit, formula, method="ppi++", design="subsample", alpha=0.05, cross_fit=True, folds=5,

@@ -20,7 +20,7 @@ from ..common.errors import SynthsurveyError, preview
 from ..common.results import Result, single_row_property
 from ..models.families import PROBABILITY_FAMILIES
 from ..models.frame import IS_PILOT, RESPONSE
-from . import ppi
+from . import population_notes, ppi
 
 
 class PopulationResult(Result):
@@ -31,7 +31,9 @@ class PopulationResult(Result):
     columns for subgroup estimates (before ``term``). A one-row result also reads as attributes
     (``estimate``, ``std_error``, ``ci_low`` ...)."""
 
-    def __init__(self, rows, alpha, notes=(), keys=(), title="Population estimates"):
+    def __init__(self, rows, alpha, notes=(), keys=(), title="Population estimates", fit=None):
+        if fit is not None:  # state the population each row describes (see population_notes)
+            rows, notes = population_notes.describe(rows, notes, fit, alpha)
         estimates = pd.DataFrame(rows)
         estimates.attrs["keys"] = tuple(keys)
         self._title_text = title
@@ -51,13 +53,17 @@ class PopulationResult(Result):
     def _title(self):
         return self._title_text
 
+    def summary(self, alpha=None):
+        """The Summary of ``table(alpha)``; the population statement shows as info lines and notes."""
+        return population_notes.shown(super().summary(alpha))
+
     def _info(self):
         table = self._estimates
         info = []
         for column, label in (("method", "Method"), ("design", "Design")):
             if column in table and table[column].nunique() == 1:
                 info.append((label, table[column].iloc[0]))
-        return info
+        return info + population_notes.info(table)
 
 
 def estimate_rows(terms, result, n, n_all, method, design):
@@ -126,6 +132,7 @@ def estimation_inputs(fit, kind, cross_fit, folds, seed, weights, pilot_weights,
     population_weights = _weight_values(weights, "weights", frame, fit)
     pilot = _weight_values(pilot_weights, "pilot_weights", frame, fit)
     pilot = population_weights if pilot is None else pilot
+    population_notes.check_weights(population_weights, None if pilot is None else pilot[is_pilot])
     return Inputs(frame, is_pilot, frame[RESPONSE].to_numpy(dtype=float)[is_pilot], predicted,
                   population_weights, None if pilot is None else pilot[is_pilot])
 
@@ -160,7 +167,7 @@ def population_mean(fit, by=None, method="ppi++", design="subsample", alpha=0.05
     everybody = estimation_inputs(fit, "response", cross_fit, folds, seed, weights, pilot_weights, by)
     if not by:
         rows = _mean_rows(everybody, "mean", method, design, finite_population)
-        return PopulationResult(rows, alpha)
+        return PopulationResult(rows, alpha, fit=fit)
     unknown = [name for name in by if name not in everybody.frame.columns]
     if unknown:
         raise SynthsurveyError(f"by={preview(unknown)} is not a column of the fit's frame (its covariates)")
@@ -176,7 +183,7 @@ def population_mean(fit, by=None, method="ppi++", design="subsample", alpha=0.05
             continue
         for row in _mean_rows(inputs, f"mean[{label}]", method, design, finite_population):
             rows.append({**dict(zip(by, key)), **row})
-    return PopulationResult(rows, alpha, notes, keys=by)
+    return PopulationResult(rows, alpha, notes, keys=by, fit=fit)
 
 
 def _mean_rows(inputs, term, method, design, finite_population):
@@ -215,7 +222,8 @@ def population_shares(fit, method="ppi++", design="subsample", alpha=0.05, cross
     rows = estimate_rows(terms, result, len(indicators), len(f_all), method, design)
     for row, level in zip(rows, levels):
         row["level"] = level
-    return PopulationResult(rows, alpha, notes)
+    rows, zero_notes = population_notes.zero_share_intervals(rows, indicators, alpha, inputs.weights_pilot)
+    return PopulationResult(rows, alpha, notes + zero_notes, fit=fit)
 
 
 def population_quantile(fit, q=0.5, method="ppi++", design="subsample", alpha=0.05, cross_fit=True,
@@ -247,4 +255,4 @@ def population_quantile(fit, q=0.5, method="ppi++", design="subsample", alpha=0.
            "ci_low": result.ci_low, "ci_high": result.ci_high, "n_labeled": n,
            "n_unlabeled": len(cdf_all) - n if design == "subsample" else len(cdf_all),
            "n_effective": np.nan, "lam": result.lam, "method": method, "design": design}
-    return PopulationResult([row], alpha)
+    return PopulationResult([row], alpha, fit=fit)

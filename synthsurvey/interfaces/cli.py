@@ -1,100 +1,198 @@
-"""``synthsurvey`` command: run the main job from files, or on the bundled study."""
+"""``synthsurvey`` command.
+
+    synthsurvey                              the main job on the bundled simulated study
+    synthsurvey run study.toml [--out DIR]   a study file (see ``interfaces.study``)
+    synthsurvey --samples ... --humans ... --formula ... [options]   a run from flags
+
+Every user error exits with status 2 and one line naming the culprit (``--traceback`` shows the
+Python traceback of an unexpected failure instead of its one line). Nothing heavy is imported
+before the arguments are parsed, so ``synthsurvey --help`` is instant.
+"""
 
 import argparse
 import sys
-from pathlib import Path
+import warnings
 
-import pandas as pd
-
-from ..common.errors import SynthsurveyError
-
+USAGE_ERROR = 2
 BUNDLED_COVARIATES = ["age", "female", "C(educ)", "ideology", "rural"]
 
 
-def read_table(path):
-    """Read a CSV (optionally compressed) or parquet file into a DataFrame."""
-    path = Path(path)
-    if not path.exists():
-        raise SynthsurveyError(f"file {str(path)!r} does not exist")
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path)
-    return pd.read_csv(path)
+class Parser(argparse.ArgumentParser):
+    """argparse, with usage errors as one line and exit status 2."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see synthsurvey --help)")
 
 
-def read_samples(spec):
-    """Samples from a file, or from a folder or glob of parquet files (read with Dask, partition
-    by partition: each file must hold whole respondents)."""
-    path = Path(spec)
-    if path.is_dir() or any(ch in str(spec) for ch in "*?["):
-        import dask.dataframe as dd  # the optional dask extra reads folders of parquet files
-
-        pattern = str(path / "*.parquet") if path.is_dir() else str(spec)
-        return dd.read_parquet(pattern)
-    return read_table(spec)
+class UsageError(Exception):
+    """A command-line mistake."""
 
 
-def bundled_models():
-    """The bundled study's models: full-vector OLS for ``belief``, logit for ``action``."""
+def parser():
+    described = Parser(prog="synthsurvey", description=(
+        "Debias LLM survey answers with a human pilot. With no arguments, runs on the bundled simulated study; "
+        "`synthsurvey run study.toml` runs a study file; the flags below describe a run without one."))
+    described.add_argument("--samples", help="LLM draws: a CSV (any delimiter) or parquet file, or a folder of them")
+    described.add_argument("--humans", help="human pilot: id, item, response (or one column per item with --wide)")
+    described.add_argument("--covariates", help="one row per person (plus the key column for persona keys)")
+    described.add_argument("--formula", action="append", default=[], help="'item ~ terms'; repeat for several items")
+    described.add_argument("--family", action="append", default=[],
+                           help="one per --formula (ols, ordinal, logit, mnlogit, quantreg); default: logit for "
+                                "binary items, ols otherwise")
+    described.add_argument("--scale", action="append", default=[], metavar="ITEM=LEVELS",
+                           help="declare a scale: q1=1,2,3,4,5 or q1=binary or q1=continuous; repeatable")
+    described.add_argument("--missing", default=None, metavar="CODES",
+                           help="missing-value codes of every item (don't know / refused), e.g. 98,99")
+    described.add_argument("--wide", action="store_true", help="the humans file has one column per item")
+    described.add_argument("--id-column", default="id", help="the id column of humans and covariates (default id)")
+    described.add_argument("--key", default="id", help="column linking samples to people (default id)")
+    described.add_argument("--weights", help="a covariates column of population design weights")
+    described.add_argument("--analyst", action="append", default=[],
+                           help="an analyst formula 'item ~ covariates' for the report's structural axis; repeatable")
+    described.add_argument("--by", action="append", default=[], help="covariate for subgroup fidelity; repeatable")
+    described.add_argument("--alpha", type=float, default=0.05, help="1 - confidence level (default 0.05)")
+    described.add_argument("--folds", type=int, default=5, help="cross-fitting folds (default 5)")
+    described.add_argument("--seed", type=int, default=0, help="seed of the folds (default 0)")
+    described.add_argument("--out", default=None, help="output folder (default synthsurvey-output)")
+    described.add_argument("--traceback", action="store_true", help="show the traceback of an unexpected failure")
+    return described
+
+
+def run_parser():
+    described = Parser(prog="synthsurvey run", description="Run a study file (TOML).")
+    described.add_argument("study", help="the study file")
+    described.add_argument("--out", default=None, help="output folder (overrides the study file's)")
+    described.add_argument("--traceback", action="store_true", help="show the traceback of an unexpected failure")
+    return described
+
+
+def _codes(text, flag):
+    try:
+        return [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise UsageError(f"{flag} takes numbers separated by commas, got {text!r}") from None
+
+
+def _scales(specs):
+    scales = {}
+    for spec in specs:
+        item, separator, levels = spec.partition("=")
+        if not separator or not item or not levels:
+            raise UsageError(f"--scale takes ITEM=LEVELS (q1=1,2,3,4,5 or q1=binary), got {spec!r}")
+        scales[item] = {"kind": levels} if levels in ("continuous", "binary") else {"levels": _codes(levels, "--scale")}
+        if levels == "binary":
+            scales[item]["levels"] = [0, 1]
+    return scales
+
+
+def study_from_flags(args):
+    """A Study from the flags (``interfaces.study``), or None for the bundled study."""
+    from .study import Study
+
+    if args.samples is None:
+        if args.humans or args.formula or args.covariates:
+            raise UsageError("--humans, --covariates and --formula need --samples")
+        return None
+    if args.humans is None or not args.formula:
+        raise UsageError("with --samples, pass --humans and at least one --formula")
+    if args.family and len(args.family) != len(args.formula):
+        raise UsageError(f"give one --family per --formula (got {len(args.formula)} formula(s) and "
+                         f"{len(args.family)} famil{'y' if len(args.family) == 1 else 'ies'})")
+    from ..models.formula import parse
+
+    items = [parse(formula).item for formula in args.formula]
+    repeated = sorted({item for item in items if items.count(item) > 1})
+    if repeated:
+        raise UsageError(f"item(s) {', '.join(map(repr, repeated))} have several --formula: give one per item")
+    analyst = {parse(formula).item: formula for formula in args.analyst}
+    return Study(samples=args.samples, humans=args.humans, covariates=args.covariates, wide=args.wide,
+                 id_column=args.id_column, key=args.key, items=items, formulas=dict(zip(items, args.formula)),
+                 families=dict(zip(items, args.family)), scales=_scales(args.scale), analyst=analyst,
+                 missing=tuple(_codes(args.missing, "--missing")) if args.missing else (), by=tuple(args.by),
+                 weights=args.weights, alpha=args.alpha, folds=args.folds, seed=args.seed,
+                 out=args.out or "synthsurvey-output")
+
+
+def bundled():
+    """(Study, data) of the bundled simulated study: full-vector OLS for belief, logit for action."""
     from ..featurize.scales import Scale
+    from ..io.datasets import load_simulated
     from ..models.defaults import default_formula
-    from .job import ItemModel
+    from .study import Study
 
-    return [
-        ItemModel(default_formula("belief", (1, 2, 3, 4, 5), BUNDLED_COVARIATES), "ols"),
-        ItemModel(default_formula("action", Scale("binary", (0, 1)), BUNDLED_COVARIATES), "logit"),
-    ]
-
-
-def parse_args(argv):
-    parser = argparse.ArgumentParser(
-        prog="synthsurvey",
-        description="Debias LLM survey answers with a human pilot. With no files, runs on the bundled simulated study.",
-    )
-    parser.add_argument("--samples", help="LLM draws: CSV or parquet with key, item, draw, response")
-    parser.add_argument("--humans", help="human pilot: id, item, response")
-    parser.add_argument("--covariates", help="one row per id (plus the key column for persona keys)")
-    parser.add_argument("--formula", action="append", default=[],
-                        help="'item ~ terms'; repeat for several items")
-    parser.add_argument("--family", action="append", default=[],
-                        help="family per --formula (ols, ordinal, logit, mnlogit, quantreg); default ols")
-    parser.add_argument("--key", default="id", help="column linking samples to people (default id)")
-    parser.add_argument("--by", action="append", default=[], help="covariate for subgroup fidelity; repeatable")
-    parser.add_argument("--out", default="synthsurvey-output", help="output folder")
-    return parser.parse_args(argv)
+    data = load_simulated()
+    formulas = {"belief": default_formula("belief", (1, 2, 3, 4, 5), BUNDLED_COVARIATES),
+                "action": default_formula("action", Scale("binary", (0, 1)), BUNDLED_COVARIATES)}
+    study = Study(samples="(bundled)", humans="(bundled)", items=list(formulas), formulas=formulas,
+                  families={"belief": "ols", "action": "logit"},
+                  analyst={"belief": "belief ~ age + female + C(educ) + ideology + rural"}, by=("educ", "rural"),
+                  coherence=("belief", "action"), holdout=data.holdout)
+    return study, (data.samples, data.pilot, data.covariates)
 
 
 def main(argv=None):
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    # the statistics are imported after the arguments are parsed: `synthsurvey --help` stays instant
-    from ..io.datasets import load_simulated
-    from .job import ItemModel, run_job
-
+    argv = sys.argv[1:] if argv is None else list(argv)
+    show_traceback = "--traceback" in argv
     try:
-        if args.samples is None:
-            study = load_simulated()
-            samples, humans, covariates, holdout = study.samples, study.pilot, study.covariates, study.holdout
-            models = bundled_models()
-            report_options = {"formula": "belief ~ age + female + C(educ) + ideology + rural",
-                              "by": ["educ", "rural"], "coherence": ("belief", "action")}
-            print("synthsurvey: no --samples given; running on the bundled simulated study")
-        else:
-            if args.humans is None or not args.formula:
-                raise SynthsurveyError("with --samples, pass --humans and at least one --formula")
-            samples, humans = read_samples(args.samples), read_table(args.humans)
-            covariates = read_table(args.covariates) if args.covariates else None
-            holdout = None
-            families = args.family + ["ols"] * (len(args.formula) - len(args.family))
-            models = [ItemModel(f, fam) for f, fam in zip(args.formula, families)]
-            report_options = {"by": args.by}
-        fits = run_job(samples, humans, covariates, models, args.out, key=args.key, holdout=holdout,
-                       report_options=report_options)
-    except SynthsurveyError as error:
+        return _main(argv)
+    except UsageError as error:
         print(f"synthsurvey: error: {error}", file=sys.stderr)
-        return 2
-    for item, fit in fits.items():
-        print(f"  {item}: {fit.family} fit on {fit.nobs} pilot answers, {fit.n_population} people predicted")
-    print(f"synthsurvey: results written to {args.out}/")
+        return USAGE_ERROR
+    except Exception as error:  # noqa: BLE001 (the command line prints one line, never a traceback)
+        from ..common.errors import SynthsurveyError
+
+        if isinstance(error, SynthsurveyError):
+            hint = ""
+            if "missing-value codes" in str(error) and "Declare them" in str(error):
+                hint = " (here: --missing 99 or --scale q1=1,2,3,4,5; in a study file: missing = [99] under [options])"
+            print(f"synthsurvey: error: {error}{hint}", file=sys.stderr)
+            return USAGE_ERROR
+        if show_traceback:
+            raise
+        message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        print(f"synthsurvey: unexpected error: {type(error).__name__}: {message} (rerun with --traceback and "
+              "report it)", file=sys.stderr)
+        return 1
+
+
+def _main(argv):
+    if argv[:1] == ["run"]:
+        args = run_parser().parse_args(argv[1:])
+        from .study import read_study
+
+        study, data = read_study(args.study), None
+        if args.out:
+            study.out = args.out
+    else:
+        args = parser().parse_args(argv)
+        study, data = study_from_flags(args), None
+        if study is None:
+            study, data = bundled()
+            study.out = args.out or "synthsurvey-output"
+            print("synthsurvey: no --samples given; running on the bundled simulated study")
+    from ..common.errors import SynthsurveyWarning
+    from .job import run_study
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", SynthsurveyWarning)
+        warnings.showwarning = _one_line_warning
+        results = run_study(study, data)
+    for item in results.items:
+        if item in results.fits:
+            fit = results.fits[item]
+            print(f"  {item}: {fit.family} fit on {fit.nobs} pilot answers, {fit.n_population} people predicted"
+                  if fit.in_memory else f"  {item}: {fit.family} fit on {fit.nobs} pilot answers (distributed)")
+        else:
+            print(f"  {item}: not fitted, pilot alone: {results.failures[item]}")
+    print(f"synthsurvey: results written to {study.out}/")
     return 0
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+    from ..common.errors import SynthsurveyWarning
+
+    if issubclass(category, SynthsurveyWarning):
+        print(f"synthsurvey: warning: {message}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,96 +1,126 @@
-"""The main job: features, one debiasing fit per item, predictions and baselines,
-written as tidy files to an output folder."""
+"""The main job: read a study's files, debias every item (``debias_items``), and write tidy files
+and the report to an output folder, numbers rounded to 4 significant digits.
 
-from dataclasses import dataclass
+Files: ``features.csv.gz``, ``scales.csv``, ``coefficients.csv``, ``predictions.csv.gz`` (id, item,
+is_pilot, response, base, scalar, pilot, debiased), ``exclusions.csv``, ``population.csv`` (means and
+shares of every item: PPI++ beside the pilot alone and the base LLM, with item, formula, family,
+note and the population each row describes), ``summary.txt``, ``report.html`` and, when holdout
+answers are given (the bundled study), ``holdout_accuracy.csv``. Distributed (Dask) fits skip
+``predictions.csv.gz`` (it would bring every fit's population into memory); their features are
+computed partition by partition and written.
+"""
+
 from pathlib import Path
 
 import pandas as pd
 
-from ..featurize import dask as dask_features_adapter
-from ..featurize.scales import answers_by_item, scales_table
-from ..featurize.table import feature_table
+from ..common.checks import check_alpha, check_count
+from ..common.errors import SynthsurveyError
 from ..evaluation import metrics
-from ..evaluation.report import report
-from ..inference.population import population_mean, population_shares
-from ..models import debias
+from ..featurize.scales import scales_table
+from ..io.readers import read_humans, read_samples, read_table, rename_id
+from .questionnaire import debias_items
+from .study import scales_argument
+
+DIGITS = 4
 
 
-@dataclass(frozen=True)
-class ItemModel:
-    """What to fit for one item: the formula and the family (plus ``link``/``q`` options)."""
-
-    formula: str
-    family: str = "ols"
-    link: str = "logit"
-    q: float = 0.5
+def write_csv(frame, path):
+    """Write ``frame`` as CSV with every float to ``DIGITS`` significant digits."""
+    frame.to_csv(path, index=False, float_format=f"%.{DIGITS}g")
 
 
-def run_job(samples, humans, covariates, models, out, key="id", scales=None, holdout=None, report_options=None):
-    """Fit every ``models`` entry (a list of ItemModel) and write to folder ``out``:
-    ``features.csv.gz``, ``scales.csv``, ``coefficients.csv``, ``predictions.csv.gz``
-    (id, item, is_pilot, base, scalar, pilot, debiased), ``exclusions.csv``,
-    ``population.csv`` (population means and shares: PPI++ with cross-fitting beside the
-    pilot alone and the uncorrected LLM), ``summary.txt`` and, when ``holdout`` answers are
-    given, ``holdout_accuracy.csv`` (RMSE and MAE of each method on them), and the HTML
-    fidelity report ``report.html`` (``report_options`` go to ``fidelity``).
-    Returns ``{item: DebiasResults}``."""
+def check_out(out):
+    """The output folder, created; an error when it is an existing file or cannot be created."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    extra = answers_by_item(humans)
-    if dask_features_adapter.is_dask(samples):
-        from dask.diagnostics import ProgressBar  # dask is installed: samples are a Dask DataFrame
-
-        lazy, scale_map = dask_features_adapter.dask_features(samples, key, scales, extra_values=extra)
-        with ProgressBar():  # the local scheduler's progress bar (a distributed client has its dashboard)
-            feats = lazy.compute().reset_index(drop=True)
-    else:
-        feats, scale_map = feature_table(samples, key=key, scales=scales, extra_values=extra)
-    feats.to_csv(out / "features.csv.gz", index=False)
-    scales_table(scale_map).to_csv(out / "scales.csv", index=False)
-    fits, coefficients, predictions, exclusions, summaries, population = {}, [], [], [], [], []
-    for model in models:
-        fit = debias(model.formula, None, humans, covariates, family=model.family, key=key,
-                     scales=scale_map, link=model.link, q=model.q, features=feats)
-        fits[fit.item] = fit
-        coefficients.append(fit.table().assign(item=fit.item))
-        predictions.append(fit.baselines().assign(item=fit.item))
-        exclusions.append(fit.exclusions.assign(item=fit.item))
-        summaries.append(f"== {fit.item}: {model.formula} ({model.family})\n{fit.summary()}\n")
-        population.append(population_table(fit))
-    pd.concat(coefficients).to_csv(out / "coefficients.csv", index=False)
-    predictions = pd.concat(predictions, ignore_index=True)
-    predictions.to_csv(out / "predictions.csv.gz", index=False)
-    pd.concat(exclusions).to_csv(out / "exclusions.csv", index=False)
-    population = pd.concat(population, ignore_index=True)
-    population.to_csv(out / "population.csv", index=False)
-    summaries.append("== population estimates (95% CI)\n" + population.to_string(index=False))
-    (out / "summary.txt").write_text("\n".join(summaries))
-    if holdout is not None:
-        holdout_accuracy(predictions, holdout).to_csv(out / "holdout_accuracy.csv", index=False)
-    report(list(fits.values()), out / "report.html", **(report_options or {}))
-    return fits
+    if out.exists() and not out.is_dir():
+        raise SynthsurveyError(f"--out {str(out)!r} is an existing file, not a folder: name a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SynthsurveyError(f"cannot create the output folder {str(out)!r}: {error.strerror}") from None
+    return out
 
 
-def population_table(fit):
-    """Population mean (and shares, for discrete items) of a fit's item: PPI++ (cross-fit),
-    the pilot alone, and the uncorrected LLM (no interval), as one tidy DataFrame."""
-    tables = [population_mean(fit).table(), population_mean(fit, method="classical").table()]
-    tables.append(pd.DataFrame([{"term": "mean", "estimate": fit.frame["llm_mean"].mean(),
-                                 "method": "base LLM", "n_labeled": 0,
-                                 "n_unlabeled": fit.n_population}]))
-    if fit.scale.is_discrete:
-        tables += [population_shares(fit).table(), population_shares(fit, method="classical").table()]
-    return pd.concat(tables, ignore_index=True).assign(item=fit.item, formula=fit.formula, family=fit.family)
+def load(study):
+    """(samples, humans, covariates) read from the study's files (ids renamed to ``id``)."""
+    samples = read_samples(study.samples)
+    if study.id_column != "id" and study.id_column in samples.columns and study.key == "id":
+        samples = samples.rename(columns={study.id_column: "id"})
+    if "item" not in samples.columns:
+        raise SynthsurveyError(f"samples {study.samples!r} need columns {study.key}, item, draw, response; they have "
+                               f"{', '.join(map(str, list(samples.columns)[:8]))}")
+    items = samples["item"].unique()
+    items = list(items.compute() if hasattr(items, "compute") else items)
+    humans = read_humans(study.humans, study.wide, study.id_column, items)
+    covariates = None
+    if study.covariates:
+        covariates = rename_id(read_table(study.covariates, "covariates file"), study.id_column, "covariates file",
+                               study.covariates)
+    return samples, humans, covariates
+
+
+def run_study(study, data=None):
+    """Run ``study`` (an ``interfaces.study.Study``) on its files (or ``data``: (samples, humans,
+    covariates)) and write the outputs to ``study.out``. Returns the QuestionnaireResults."""
+    check_alpha(study.alpha)
+    check_count(study.folds, "folds", minimum=2)
+    out = check_out(study.out)
+    samples, humans, covariates = load(study) if data is None else data
+    known = samples["item"].unique()
+    known = list(known.compute() if hasattr(known, "compute") else known)
+    results = debias_items(samples, humans, covariates, items=study.items, formulas=study.formulas or None,
+                           families=study.families or None, scales=scales_argument(study, study.items or known),
+                           covariate_terms=list(study.covariate_terms), key=study.key, alpha=study.alpha,
+                           folds=study.folds, seed=study.seed, errors=study.errors, unseen_levels=study.unseen_levels)
+    write_outputs(results, out, study)
+    return results
+
+
+def write_outputs(results, out, study):
+    """Every output file of the module docstring."""
+    fitted = results.fitted
+    features = fitted.features
+    if not isinstance(features, pd.DataFrame):  # Dask: one row per (person, item), computed from the persisted table
+        features = features.compute().sort_values([fitted.key, "item"], kind="stable")
+    write_csv(features, out / "features.csv.gz")
+    scales = scales_table(results.scales)
+    for column in ("levels", "missing"):
+        scales[column] = [", ".join(f"{v:g}" for v in values) for values in scales[column]]
+    write_csv(scales, out / "scales.csv")
+    fits = results.fits
+    tables = {"coefficients": [], "predictions": [], "exclusions": []}
+    for item, fit in fits.items():
+        tables["coefficients"].append(fit.table().assign(item=item, formula=fit.formula, family=fit.family))
+        tables["exclusions"].append(fit.exclusions.assign(item=item))
+        if fit.in_memory:
+            tables["predictions"].append(fit.baselines().assign(item=item))
+    for name, parts in tables.items():
+        if parts:
+            table = pd.concat(parts, ignore_index=True)
+            suffix = ".csv.gz" if name == "predictions" else ".csv"
+            write_csv(table, out / f"{name}{suffix}")
+    population = results.population(weights=study.weights)
+    write_csv(population.table(), out / "population.csv")
+    text = [str(results.summary()), "", str(population.summary())]
+    text += [f"\n== {item}: {fit.formula} ({fit.family})\n{fit.summary()}" for item, fit in fits.items()]
+    (out / "summary.txt").write_text("\n".join(text) + "\n")
+    if study.holdout is not None and tables["predictions"]:
+        predictions = pd.concat(tables["predictions"], ignore_index=True)
+        write_csv(holdout_accuracy(predictions, study.holdout), out / "holdout_accuracy.csv")
+    if fits:
+        results.report(out / "report.html", analyst=study.analyst, by=list(study.by) or None,
+                       coherence=study.coherence)
 
 
 def holdout_accuracy(predictions, holdout):
-    """RMSE and MAE of each method's predictions against held-out human answers
-    (long table id, item, response), per item: a DataFrame (item, method, n, rmse, mae)."""
+    """RMSE and MAE of each predictor against held-out human answers (long table id, item,
+    response), per item: a DataFrame (item, predictor, n, rmse, mae)."""
     joined = predictions.drop(columns="response").merge(holdout, on=["id", "item"])
     rows = []
     for item, group in joined.groupby("item"):
-        for method in ("base", "scalar", "pilot", "debiased"):
-            rows.append({"item": item, "method": method, "n": len(group),
-                         "rmse": metrics.rmse(group["response"], group[method]),
-                         "mae": metrics.mae(group["response"], group[method])})
+        for predictor in ("base", "scalar", "pilot", "debiased"):
+            rows.append({"item": item, "predictor": predictor, "n": len(group),
+                         "rmse": metrics.rmse(group["response"], group[predictor]),
+                         "mae": metrics.mae(group["response"], group[predictor])})
     return pd.DataFrame(rows)

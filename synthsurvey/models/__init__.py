@@ -8,12 +8,14 @@ from ..featurize import dask as dask_features_adapter
 from ..featurize.table import DEFAULT_QUANTILES
 from . import distributed
 from .defaults import default_formula
+from .items import fit_items as fit_items_in_memory
 from .model import DebiasModel
 from .results import DebiasResults
 
 
 def debias(formula, samples, humans, covariates=None, family="ols", key="id", scales=None,
-           link="logit", q=0.5, quantiles=DEFAULT_QUANTILES, features=None, split_respondents=False):
+           link="logit", q=0.5, quantiles=DEFAULT_QUANTILES, features=None, split_respondents=False,
+           unseen_levels="error"):
     """Fit a debiasing regression of one item's human answers on its LLM draw features.
 
     formula: ``"item ~ llm_mean + llm_sd + age + C(educ)"``; ``llm_*`` names are the
@@ -23,11 +25,17 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
     covariates: one row per person (``id`` plus covariates; plus ``key`` for persona keys).
     family: ``"ols"``, ``"ordinal"`` (``link`` logit or probit), ``"logit"`` (binary items),
         ``"mnlogit"`` or ``"quantreg"`` (quantile ``q``).
-    features: optional precomputed ``ss.features(samples)`` table (then ``samples`` may be None).
+    features: optional precomputed ``ss.features(samples)`` table (then ``samples`` may be None;
+        given both, the features are used and the raw draws kept for recovery and coherence).
+    scales: declarations by item (``{"q1": ss.Scale("ordinal", (1, 2, 3, 4, 5), missing=(99,))}``)
+        or one for every item; answers and draws equal to a missing code are left out and counted.
+    unseen_levels: ``"error"`` (default) when a categorical covariate has a level no pilot
+        respondent has, or ``"exclude"`` to leave those people out of the population (counted).
 
-    Returns a DebiasResults (``DebiasModel(...).fit()``). Rows excluded for a legitimate reason
-    (no draws for the item, missing covariates) are counted in ``result.exclusions``; bad input
-    raises SynthsurveyError.
+    Returns a DebiasResults (``DebiasModel(...).fit()``). People excluded for a legitimate reason
+    (no draws for the item, missing covariates) and pilot answers not used (missing, or a missing
+    code) are counted in ``result.exclusions``, so the population is the input minus them; a
+    missing answer to another item never blocks the fit; bad input raises SynthsurveyError.
 
     samples may be a Dask DataFrame: only the pilot's features come into memory and a
     DistributedFit is returned (see ``models.distributed``); ``split_respondents`` says whether a
@@ -35,9 +43,23 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
     """
     if features is None and dask_features_adapter.is_dask(samples):
         return distributed.debias_dask(formula, samples, humans, covariates, family, key, scales, link, q,
-                                       quantiles, split_respondents)
+                                       quantiles, split_respondents, unseen_levels)
     return DebiasModel(formula, samples, humans, covariates, family=family, key=key, scales=scales, link=link,
-                       q=q, quantiles=quantiles, features=features).fit()
+                       q=q, quantiles=quantiles, features=features, unseen_levels=unseen_levels).fit()
 
 
-__all__ = ["debias", "default_formula", "DebiasModel", "DebiasResults"]
+def fit_items(samples, humans, covariates=None, items=None, formulas=None, families=None, scales=None,
+              covariate_terms=(), key="id", link="logit", quantiles=DEFAULT_QUANTILES, errors="fallback",
+              unseen_levels="error", features=None, split_respondents=False):
+    """Fit every item (see ``models.items``); Dask samples go to the adapter
+    (``models.distributed.fit_items_dask``). Returns a FittedItems."""
+    options = dict(items=items, formulas=formulas, families=families, scales=scales,
+                   covariate_terms=covariate_terms, key=key, link=link, quantiles=quantiles, errors=errors,
+                   unseen_levels=unseen_levels)
+    if features is None and dask_features_adapter.is_dask(samples):
+        return distributed.fit_items_dask(samples, humans, covariates, split_respondents=split_respondents,
+                                          **options)
+    return fit_items_in_memory(samples, humans, covariates, features=features, **options)
+
+
+__all__ = ["debias", "fit_items", "default_formula", "DebiasModel", "DebiasResults"]

@@ -17,23 +17,24 @@ import pandas as pd
 from ..common.errors import SynthsurveyError, preview
 from ..common.results import Result
 from ..featurize import dask as dask_features_adapter
-from ..featurize.scales import answers_by_item
+from ..featurize.scales import answers_by_item, restrict_declarations
 from . import formula as formulas
 from .crossfit import fold_models
+from ..featurize.table import DEFAULT_QUANTILES
 from .frame import IS_PILOT, RESPONSE, exclusion_notes
+from .items import ERRORS, FittedItems, check_items, check_names, run_item
 from .model import DebiasModel
 
 
 def debias_dask(formula, samples, humans, covariates, family, key, scales, link, q, quantiles,
-                split_respondents):
+                split_respondents, unseen_levels="error"):
     """debias on Dask samples: the item's features are computed partition by partition. With
     ``key="id"`` only the pilot's features come into memory and a DistributedFit is returned;
     with a persona key the (small) feature table is computed and the fit is the usual one."""
     spec = formulas.parse(formula)
     extra = answers_by_item(humans)
     item_draws = samples[samples["item"] == spec.item]  # only this item's features are computed
-    if isinstance(scales, dict):
-        scales = {item: value for item, value in scales.items() if item == spec.item}
+    scales = restrict_declarations(scales, [spec.item])
     lazy, scale_map = dask_features_adapter.dask_features(item_draws, key, scales, quantiles, split_respondents,
                                                           {spec.item: extra.get(spec.item, [])})
     pilot_ids = humans.loc[humans["item"] == spec.item, "id"].unique()
@@ -44,6 +45,13 @@ def debias_dask(formula, samples, humans, covariates, family, key, scales, link,
         if len(unknown):
             raise SynthsurveyError(
                 f"humans has {len(unknown)} id(s) absent from the LLM samples/covariates, e.g. {preview(unknown)}")
+    table = _pilot_table(lazy, key, pilot_ids)
+    return fit_from_table(formula, lazy, table, humans, covariates, family, key, scale_map, link, q, unseen_levels)
+
+
+def _pilot_table(lazy, key, pilot_ids):
+    """The features of the pilot people (of everybody, for a persona key) brought into memory;
+    an error when a (key, item)'s draws span partitions."""
     chosen = lazy if key != "id" else lazy[lazy[key].isin(pilot_ids)]
     table = chosen.compute().sort_values([key, "item"], kind="stable").reset_index(drop=True)
     spanning = table.duplicated([key, "item"], keep=False)
@@ -53,18 +61,64 @@ def debias_dask(formula, samples, humans, covariates, family, key, scales, link,
             f"the draws of {int(spanning.sum() // 2)} or more ({key}, item) pairs span partitions, e.g. "
             f"{key}={example[key]!r}, item={example['item']!r}: partition the draws by {key}, or pass "
             "split_respondents=True")
-    options = dict(family=family, key=key, scales=scale_map, link=link, q=q, features=table)
+    return table
+
+
+def fit_from_table(formula, lazy, table, humans, covariates, family, key, scale_map, link="logit", q=0.5,
+                   unseen_levels="error"):
+    """The fit of ``formula`` from the lazy features of every person (``lazy``, any items) and the
+    pilot people's features in memory (``table``): a DistributedFit (key "id"), else the usual fit
+    on the (small) persona table."""
+    item = formulas.parse(formula).item
+    options = dict(family=family, key=key, scales=scale_map, link=link, q=q, features=table,
+                   unseen_levels=unseen_levels)
     if key != "id":
         return DebiasModel(formula, None, humans, covariates, **options).fit()
-    item_answers = humans[humans["item"] == spec.item]
-    has_draws = item_answers["id"].isin(table[key])
-    pilot_fit = DebiasModel(formula, None, item_answers[has_draws], covariates, **options).fit()
+    item_answers = humans[humans["item"] == item]
+    has_draws = item_answers["id"].isin(table.loc[table["item"] == item, key])
+    # the pilot fit's input is the pilot people with draws (the population stays in Dask)
+    pilot_people = None if covariates is None else covariates[covariates["id"].isin(table[key])]
+    pilot_fit = DebiasModel(formula, None, item_answers[has_draws], pilot_people, **options).fit()
     extra_exclusions = []
     if (~has_draws).any():
         missing = int((~has_draws).sum())
-        extra_exclusions.append({"reason": f"pilot respondents without LLM draws for item {spec.item!r}",
-                                 "n_rows": missing, "n_pilot": missing})
-    return DistributedFit(pilot_fit, lazy, covariates, formula, humans, scale_map, key, extra_exclusions)
+        extra_exclusions.append({"reason": f"pilot respondents without LLM draws for item {item!r}",
+                                 "n_rows": missing, "n_pilot": missing, "scope": "population"})
+    item_features = lazy[lazy["item"] == item]
+    return DistributedFit(pilot_fit, item_features, covariates, formula, humans, scale_map, key, extra_exclusions)
+
+
+def fit_items_dask(samples, humans, covariates=None, items=None, formulas=None, families=None, scales=None,
+                   covariate_terms=(), key="id", link="logit", quantiles=DEFAULT_QUANTILES, errors="fallback",
+                   unseen_levels="error", split_respondents=False):
+    """``models.items.fit_items`` on Dask samples: each partition's features are computed once for
+    every item and persisted (on the cluster's workers); the pilot people's features come into
+    memory once; each item's fit is a DistributedFit over its lazy features."""
+    if errors not in ERRORS:
+        raise SynthsurveyError(f"errors must be one of {ERRORS}, got {errors!r}")
+    if items is not None:  # only the items asked for are summarised
+        names = [items] if isinstance(items, str) else list(items)
+        samples = samples[samples["item"].isin(names)]
+        scales = restrict_declarations(scales, names)
+    lazy, scale_map = dask_features_adapter.dask_features(samples, key, scales, quantiles, split_respondents,
+                                                          answers_by_item(humans))
+    lazy = lazy.persist()
+    items = check_items(items, scale_map)
+    check_names(formulas, items, "formulas")
+    check_names(families, items, "families")
+    table = _pilot_table(lazy, key, humans["id"].unique())
+    fitted = FittedItems({}, {}, {}, {}, {item: scale_map[item] for item in items}, lazy, samples, humans,
+                         covariates, key)
+    fitted.pilot_features = table
+
+    def fit(item, formula, family):
+        return fit_from_table(formula, lazy, table, humans, covariates, family, key, scale_map, link,
+                              unseen_levels=unseen_levels)
+
+    for item in items:
+        run_item(fitted, item, formulas, families, covariate_terms, errors, fit,
+                 lambda: lazy.loc[lazy["item"] == item, key].nunique().compute())
+    return fitted
 
 
 class _Payload:
@@ -106,8 +160,9 @@ class DistributedFit(Result):
         self.scale = pilot_fit.scale
         self.nobs = pilot_fit.nobs
         self.pilot_ids = pilot_fit.frame["id"].to_numpy()
-        self.exclusions = pd.concat([pilot_fit.exclusions, pd.DataFrame(list(extra_exclusions),
-                                     columns=["reason", "n_rows", "n_pilot"])], ignore_index=True)
+        extra = pd.DataFrame(list(extra_exclusions), columns=pilot_fit.exclusions.columns)
+        self.exclusions = pilot_fit.exclusions if extra.empty else pd.concat([pilot_fit.exclusions, extra],
+                                                                             ignore_index=True)
         self._set_estimates(pilot_fit._estimates, pilot_fit.alpha, exclusion_notes(self.exclusions))
         self._freeze()
 
@@ -170,7 +225,8 @@ class DistributedFit(Result):
         fit = self.pilot_fit
         table = self.features.compute().sort_values([self.key, "item"], kind="stable").reset_index(drop=True)
         return DebiasModel(self.formula, None, self.humans, self.covariates, family=fit.family, key=self.key,
-                           scales=self.scales, link=fit.link, q=fit.q, features=table).fit()
+                           scales=self.scales, link=fit.link, q=fit.q, features=table,
+                           unseen_levels=fit.model.unseen_levels).fit()
 
     def __repr__(self):
         return f"<DistributedFit item={self.item!r} family={self.family} pilot={self.nobs}>"

@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from statsmodels.miscmodels.ordinal_model import OrderedModel
-from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
+from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning, SingularMatrixWarning
 
-from ..common.errors import SynthsurveyError
+from ..common.errors import SynthsurveyError, SynthsurveyWarning
+from .ordinal import fit_ordinal
 
 FAMILIES = ("ols", "ordinal", "logit", "mnlogit", "quantreg")
 PROBABILITY_FAMILIES = ("ordinal", "logit", "mnlogit")  # those that predict level probabilities
@@ -134,6 +135,10 @@ class FittedFamily:
                 out.update(null_deviance=float(-2 * result.llnull), df_resid=float(result.df_resid))
         return out
 
+    def start_values(self):
+        """Raw parameters to warm-start another fit of this model (ordinal only; else None)."""
+        return np.asarray(self.result.params, dtype=float) if self.family == "ordinal" else None
+
     def linear_design(self, matrix):
         if self.family == "ordinal":
             return matrix.drop(columns="Intercept", errors="ignore")
@@ -203,19 +208,38 @@ class FittedFamily:
         return design @ slopes
 
 
-def fit_family(family, response, matrix, scale, link="logit", q=0.5):
+def _warn_if_constant(matrix):
+    """Warn, naming them, when columns other than the intercept are constant on the rows fitted (a
+    cross-fitting fold whose training rows all share a value of a feature nearly constant in the
+    pilot): least squares then sets their coefficients by the minimum-norm solution."""
+    values = matrix.to_numpy(dtype=float)
+    if len(values) < 2:
+        return
+    constant = [c for c, column in zip(matrix.columns, values.T) if c != "Intercept" and np.ptp(column) == 0]
+    if constant:
+        warnings.warn(f"column(s) {', '.join(map(repr, constant))} are constant on the {len(values)} pilot rows "
+                      "of a fit (a cross-fitting fold's training rows, when the whole pilot passed the rank check): "
+                      "their coefficients there are the minimum-norm solution; a formula without them is safer",
+                      SynthsurveyWarning, stacklevel=4)
+
+
+def fit_family(family, response, matrix, scale, link="logit", q=0.5, start=None):
     """Fit ``family`` to the pilot answers ``response`` (n,) on design ``matrix`` (DataFrame).
 
     Returns a FittedFamily. Discrete families model the answers as one of the scale's
-    levels; levels no pilot answer used get probability 0 (the fit notes this).
+    levels; levels no pilot answer used get probability 0 (the fit notes this). The ordinal
+    family is fit by Newton's method with analytic derivatives (``models.ordinal``; statsmodels'
+    ``OrderedModel`` if that fails), warm-started from ``start`` (raw parameters of another fit
+    of the same model, e.g. the whole pilot's for a cross-fitting fold) when given.
     """
     check_family(family, link)
     response = np.asarray(response, dtype=float)
     if family in ("ols", "quantreg"):
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.simplefilter("ignore", (ConvergenceWarning, SingularMatrixWarning))
             model = sm.OLS(response, matrix) if family == "ols" else sm.QuantReg(response, matrix)
             result = model.fit() if family == "ols" else model.fit(q=q)
+        _warn_if_constant(matrix)
         return FittedFamily(family, result, scale.levels, np.arange(scale.n_levels), matrix.columns)
     if not scale.is_discrete:
         raise SynthsurveyError(f"family {family!r} needs a discrete item; this item is {scale.describe()}")
@@ -235,7 +259,9 @@ def fit_family(family, response, matrix, scale, link="logit", q=0.5):
             result = sm.MNLogit(dense, matrix).fit(disp=0, maxiter=200)
         else:
             design = matrix.drop(columns="Intercept", errors="ignore")
-            labels = pd.Series(pd.Categorical(dense, categories=range(len(observed)), ordered=True),
-                               index=design.index)
-            result = OrderedModel(labels, design, distr=link).fit(method="bfgs", disp=False, maxiter=1000)
+            result = fit_ordinal(dense, design, len(observed), link, start)
+            if result is None:  # Newton's method failed (e.g. separation): statsmodels' optimiser
+                labels = pd.Series(pd.Categorical(dense, categories=range(len(observed)), ordered=True),
+                                   index=design.index)
+                result = OrderedModel(labels, design, distr=link).fit(method="bfgs", disp=False, maxiter=1000)
     return FittedFamily(family, result, scale.levels, observed, matrix.columns)

@@ -33,6 +33,7 @@ class FormulaSpec:
     llm_features: tuple
     covariates: tuple
     has_intercept: bool
+    categorical: tuple = ()  # columns wrapped in C(...): coded as categories whatever their type
 
 
 def parse(formula):
@@ -45,16 +46,26 @@ def parse(formula):
         description = patsy.ModelDesc.from_formula(rhs if rhs else "1")
     except patsy.PatsyError as error:
         raise SynthsurveyError(f"cannot parse the right-hand side of {formula!r}: {error}") from None
-    names = []
+    names, categorical = [], []
     for term in description.rhs_termlist:
         for factor in term.factors:
             for name in _names_in(factor.code):
                 if name not in names:
                     names.append(name)
+            categorical += [name for name in _categorical_in(factor.code) if name not in categorical]
     has_intercept = any(not term.factors for term in description.rhs_termlist)
     llm = tuple(n for n in names if n.startswith("llm_"))
     covariates = tuple(n for n in names if not n.startswith("llm_"))
-    return FormulaSpec(formula, item, rhs or "1", llm, covariates, has_intercept)
+    return FormulaSpec(formula, item, rhs or "1", llm, covariates, has_intercept, tuple(categorical))
+
+
+def _categorical_in(code):
+    """Column names a factor's code wraps in ``C(...)``."""
+    found = []
+    for node in ast.walk(ast.parse(code, mode="eval")):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "C" and node.args:
+            found += _names_in(ast.unparse(node.args[0]))
+    return found
 
 
 def item_lhs(item):
@@ -196,6 +207,31 @@ def build(rhs, frame):
     except patsy.PatsyError as error:
         raise SynthsurveyError(f"cannot build the design of '{rhs}': {error}") from None
     return Design(matrix, matrix.design_info)
+
+
+def unseen_levels(spec, pilot_rows, rows):
+    """Levels of categorical covariates that ``rows`` hold but ``pilot_rows`` (the rows the design
+    is built on) do not: a list of (column, {level: count}, boolean mask over ``rows``), one per
+    column with such levels. Categorical: wrapped in ``C(...)``, or text columns (patsy codes
+    their levels from the data, and cannot code a level the pilot lacks); bool and pandas
+    categorical columns carry their levels in their type and are never unseen."""
+    if len(pilot_rows) == 0:
+        return []
+    found = []
+    for column in spec.covariates:
+        if column not in rows.columns:
+            continue
+        dtype = rows[column].dtype
+        if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):
+            continue
+        if column not in spec.categorical and pd.api.types.is_numeric_dtype(dtype):
+            continue
+        values = rows[column]
+        mask = (~values.isin(pd.unique(pilot_rows[column].dropna())) & values.notna()).to_numpy()
+        if mask.any():
+            counts = values[mask].value_counts(sort=False)
+            found.append((column, {level: int(count) for level, count in counts.items()}, mask))
+    return found
 
 
 def rebuild(design, frame, matrix=None):

@@ -10,60 +10,75 @@ human answer. ``fit()`` returns an immutable ``DebiasResults``. The model is imm
 import numpy as np
 import pandas as pd
 
-from ..common.checks import require_frame
-from ..common.errors import SynthsurveyError
+from ..common.checks import require_columns, require_frame
+from ..common.errors import SynthsurveyError, preview
 from ..common.results import Frozen
-from ..featurize.scales import answers_by_item, scales_from_features
+from ..featurize.scales import answers_by_item, restrict_declarations, scales_from_features
 from ..featurize.table import DEFAULT_QUANTILES, feature_table
 from . import formula as formulas
 from .families import check_family, fit_family
-from .frame import IS_PILOT, RESPONSE, check_humans, check_levels, complete_rows, item_frame
+from .frame import (IS_PILOT, RESPONSE, check_humans, check_levels, complete_rows, item_frame,
+                    population_size)
 from .results import DebiasResults
+
+
+UNSEEN_LEVELS = ("error", "exclude")
 
 
 class DebiasModel(Frozen):
     """A debiasing regression of one item's pilot answers on its draw features and covariates.
 
     Attributes: ``spec`` (the parsed formula), ``formula``, ``item``, ``family``, ``link``, ``q``,
-    ``key``, ``scale`` (the item's), ``scales`` (every item's), ``samples`` (the raw draws, or None
-    when built from a feature table), ``features`` (the feature table), ``covariates``,
-    ``frame`` (the rows the formula can use), ``exclusions`` (reason, n_rows, n_pilot),
-    ``has_covariates`` (per frame row), ``is_pilot``, ``prebuilt`` (a ``formula.Prebuilt`` design
-    used instead of the formula's, or None; see ``with_design``).
+    ``key``, ``scale`` (the item's), ``scales`` (every item's the features hold), ``samples`` (the
+    raw draws, or None when built from a feature table alone), ``features`` (the feature table),
+    ``covariates``, ``frame`` (the rows the formula can use), ``exclusions`` (reason, n_rows,
+    n_pilot, scope), ``n_input`` (people in the input; the frame holds n_input minus the people
+    excluded), ``missing_draws`` (the item's draws left out as missing: {"nan", "codes",
+    "keys_without_draws"} or None), ``has_covariates`` (per frame row), ``is_pilot``,
+    ``unseen_levels``, ``prebuilt`` (a ``formula.Prebuilt`` design used instead of the formula's,
+    or None; see ``with_design``).
     """
 
     def __init__(self, formula, samples=None, humans=None, covariates=None, family="ols", key="id",
-                 scales=None, link="logit", q=0.5, quantiles=DEFAULT_QUANTILES, features=None):
+                 scales=None, link="logit", q=0.5, quantiles=DEFAULT_QUANTILES, features=None,
+                 unseen_levels="error"):
         spec = formulas.parse(formula)
         check_family(family, link)
         require_frame(humans, "humans")
+        if unseen_levels not in UNSEEN_LEVELS:
+            raise SynthsurveyError(f"unseen_levels must be one of {UNSEEN_LEVELS}, got {unseen_levels!r}")
         if key != "id" and covariates is None:
             raise SynthsurveyError(
                 f"key={key!r} links samples to personas: pass covariates with columns 'id' and {key!r}")
         if features is None:
             require_frame(samples, "samples")
-            features, scale_map = feature_table(samples, key=key, scales=scales, quantiles=quantiles,
-                                                extra_values=answers_by_item(humans))
+            draws = _item_draws(samples, spec.item)  # only the formula's item is summarised
+            answers = answers_by_item(humans.loc[humans["item"] == spec.item]) if "item" in humans else {}
+            features, scale_map = feature_table(draws, key=key, scales=restrict_declarations(scales, [spec.item]),
+                                                quantiles=quantiles, extra_values=answers)
         else:
             require_frame(features, "features")
-            scale_map = scales_from_features(features, scales)
+            require_columns(features, [key, "item"], "features")
+            scale_map = scales_from_features(features, restrict_declarations(scales, features["item"].unique()))
         if spec.item not in scale_map:
             raise SynthsurveyError(
                 f"formula item {spec.item!r} is not an item of the samples; items: "
                 f"{', '.join(map(repr, list(scale_map)[:12]))}")
         scale = scale_map[spec.item]
-        known_ids = covariates["id"] if key != "id" else features[key]
-        pilot = check_humans(humans, known_ids.unique())
+        pilot = check_humans(humans, _known_ids(humans, features, covariates, samples, key))
         check_levels(pilot.loc[pilot["item"] == spec.item], scale, spec.item)
-        built = item_frame(spec.item, features, pilot, covariates, key=key)
+        missing_draws = features.attrs.get("missing_draws", {}).get(spec.item)
+        built = item_frame(spec.item, features, pilot, covariates, key=key, scale=scale, missing_draws=missing_draws)
         self._set(spec, family, link, q, key, scale, scale_map, samples, features, covariates, built.frame,
-                  built.exclusions, built.has_covariates)
+                  built.exclusions, built.has_covariates, built.n_input, missing_draws, unseen_levels)
 
     def _set(self, spec, family, link, q, key, scale, scales, samples, features, covariates, frame, exclusions,
-             has_covariates, prebuilt=None):
-        """Check the formula's columns on ``frame``, keep its complete rows, and freeze."""
+             has_covariates, n_input, missing_draws, unseen_levels, prebuilt=None):
+        """Check the formula's columns on ``frame``, keep its complete rows (and, with
+        ``unseen_levels="exclude"``, the rows whose categorical levels the pilot has), and freeze."""
         formulas.check_columns(spec, frame, f"the frame of item {spec.item!r}")
         used = complete_rows(frame, list(spec.llm_features + spec.covariates), exclusions, has_covariates)
+        used &= _seen_levels(spec, frame, used, exclusions, unseen_levels)
         self.spec, self.formula, self.item = spec, spec.formula, spec.item
         self.family, self.link, self.q, self.key = family, link, float(q), key
         self.scale, self.scales = scale, scales
@@ -72,8 +87,12 @@ class DebiasModel(Frozen):
         self.has_covariates = np.asarray(has_covariates)[used]
         self._exclusions = exclusions
         self.exclusions = exclusions.table()
+        self.n_input, self.missing_draws, self.unseen_levels = int(n_input), missing_draws, unseen_levels
         self.is_pilot = self.frame[IS_PILOT].to_numpy()
         self.prebuilt = prebuilt
+        if population_size(self.n_input, self.exclusions) != len(self.frame):  # the counts must add up
+            raise AssertionError(f"item {spec.item!r}: {self.n_input} people in the input minus the exclusions "
+                                 f"{self.exclusions.to_dict('records')} is not the frame's {len(self.frame)} rows")
         self._freeze()
 
     def _derived(self, spec=None, frame=None, prebuilt=None):
@@ -83,7 +102,7 @@ class DebiasModel(Frozen):
         exclusions = type(self._exclusions)(list(self._exclusions.rows))
         model._set(spec or self.spec, self.family, self.link, self.q, self.key, self.scale, self.scales,
                    self.samples, self.features, self.covariates, self.frame if frame is None else frame,
-                   exclusions, self.has_covariates, prebuilt)
+                   exclusions, self.has_covariates, self.n_input, self.missing_draws, self.unseen_levels, prebuilt)
         return model
 
     def with_design(self, matrix, reads_llm):
@@ -116,12 +135,14 @@ class DebiasModel(Frozen):
         frame[IS_PILOT] = keep
         return self._derived(frame=frame, prebuilt=self.prebuilt)
 
-    def fit_rows(self, rows, design):
+    def fit_rows(self, rows, design, start=None):
         """Fit the family on the pilot rows selected by boolean mask ``rows`` with ``design``
-        (a formula.Design). Returns a families.FittedFamily."""
+        (a formula.Design), warm-started from ``start`` (see ``families.fit_family``). Returns a
+        families.FittedFamily."""
         subset = self.frame.loc[rows & self.is_pilot]
         matrix = formulas.rebuild(design, subset)
-        return fit_family(self.family, subset[RESPONSE].to_numpy(), matrix, self.scale, link=self.link, q=self.q)
+        return fit_family(self.family, subset[RESPONSE].to_numpy(), matrix, self.scale, link=self.link, q=self.q,
+                          start=start)
 
     def fit(self):
         """Fit on the whole pilot: a DebiasResults."""
@@ -130,3 +151,58 @@ class DebiasModel(Frozen):
     def __repr__(self):
         return (f"<DebiasModel {self.formula!r} family={self.family} pilot={int(self.is_pilot.sum())} "
                 f"population={len(self.frame)}>")
+
+
+def _item_draws(samples, item):
+    """The rows of ``samples`` for ``item``; an error lists the items when there are none."""
+    require_columns(samples, ["item"], "samples")
+    rows = samples.loc[(samples["item"] == item).to_numpy()]
+    if len(rows) == 0:
+        items = pd.unique(samples["item"])
+        raise SynthsurveyError(f"formula item {item!r} is not an item of the samples; items: {preview(items, 12)}")
+    return rows
+
+
+def _known_ids(humans, features, covariates, samples, key):
+    """Ids a pilot answer may belong to: the people of the covariates (persona keys), else those
+    with draws in ``features`` or in ``samples`` (any item) or a row in ``covariates``."""
+    if key != "id":
+        return covariates["id"].unique()
+    known = pd.Index(features[key].unique())
+    if covariates is not None and "id" in covariates:
+        known = known.union(pd.Index(covariates["id"].unique()))
+    if samples is not None and key in samples:
+        unknown = pd.Index(humans["id"].unique()).difference(known)
+        if len(unknown):
+            known = known.union(unknown[unknown.isin(samples.loc[samples[key].isin(unknown), key].unique())])
+    return known
+
+
+def _seen_levels(spec, frame, used, exclusions, unseen_levels):
+    """Mask of the ``used`` rows whose categorical covariate levels the pilot rows have. Levels the
+    pilot lacks are an error naming the column, the level and how many people hold it (or, with
+    ``unseen_levels="exclude"``, those people are excluded and counted)."""
+    keep = np.ones(len(frame), dtype=bool)
+    if not spec.covariates:
+        return keep
+    rows = frame.loc[used]
+    found = formulas.unseen_levels(spec, rows.loc[rows[IS_PILOT]], rows)
+    if not found:
+        return keep
+    if unseen_levels == "error":
+        column, levels, _ = found[0]
+        shown = "; ".join(f"{level!r} ({count} people)" for level, count in list(levels.items())[:5])
+        raise SynthsurveyError(
+            f"covariate {column!r} has level(s) no pilot respondent of item {spec.item!r} has: {shown}; the "
+            f"model cannot predict them. Collapse rare levels into larger ones, or pass "
+            f"unseen_levels='exclude' to leave these people out (they are counted)")
+    positions = np.flatnonzero(used)
+    is_pilot = frame[IS_PILOT].to_numpy()
+    for column, levels, mask in found:
+        dropped = np.zeros(len(frame), dtype=bool)
+        dropped[positions[mask]] = True
+        dropped &= keep
+        shown = ", ".join(map(repr, levels))
+        exclusions.add(f"level(s) {shown} of covariate {column!r} absent from the pilot", dropped, is_pilot)
+        keep &= ~dropped
+    return keep

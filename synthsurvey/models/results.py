@@ -24,12 +24,27 @@ PREDICTORS = ("debiased", "base", "scalar", "pilot")
 KINDS = ("response", "probs", "class", "link")
 
 
+def fit_notes(model):
+    """The notes of a fit: its exclusions, the draws left out as missing, and what scale inference
+    found suspicious."""
+    notes = exclusion_notes(model.exclusions)
+    missing = model.missing_draws or {}
+    if missing.get("nan") or missing.get("codes"):
+        parts = [f"{missing[name]} {label}" for name, label in (("nan", "missing (NaN)"),
+                                                              ("codes", "with a missing-value code"))
+                 if missing.get(name)]
+        notes.append(f"Not used: LLM draws of item {model.item!r}: {' and '.join(parts)}")
+    notes += [f"Scale of {model.item!r}: {note}" for note in model.scale.notes]
+    return notes
+
+
 class DebiasResults(Result):
     """A fitted debiasing regression for one item.
 
     Attributes: ``model`` (the DebiasModel), ``item``, ``formula``, ``family``, ``scale``, ``frame``
     (the population rows used: id, covariates, features, response, is_pilot), ``exclusions``
-    (reason, n_rows, n_pilot), ``is_pilot``, ``nobs`` (pilot rows fitted), ``n_population``,
+    (reason, n_rows, n_pilot, scope), ``n_input`` (people in the input: ``n_population`` plus the
+    people excluded), ``missing_draws``, ``is_pilot``, ``nobs`` (pilot rows fitted), ``n_population``,
     ``design`` (the formula's design built on the pilot rows), ``fitted`` (the fitted family;
     ``fitted.result`` is the statsmodels result), ``crossfit_cache``.
     """
@@ -48,7 +63,7 @@ class DebiasResults(Result):
         estimates = pd.DataFrame({"term": self.fitted.params.index.astype(str),
                                   "estimate": self.fitted.params.to_numpy(),
                                   "std_error": self.fitted.std_error.to_numpy(), "df": self.fitted.df})
-        self._set_estimates(estimates, 0.05, exclusion_notes(model.exclusions))
+        self._set_estimates(estimates, 0.05, fit_notes(model))
         self._freeze()
 
     # the model's attributes, read through -----------------------------------------------
@@ -62,6 +77,8 @@ class DebiasResults(Result):
     scale = property(lambda self: self.model.scale)
     frame = property(lambda self: self.model.frame)
     exclusions = property(lambda self: self.model.exclusions)
+    n_input = property(lambda self: self.model.n_input)
+    missing_draws = property(lambda self: self.model.missing_draws)
     samples = property(lambda self: self.model.samples)
     has_covariates = property(lambda self: self.model.has_covariates)
 
@@ -97,8 +114,9 @@ class DebiasResults(Result):
         return self.model.with_pilot(keep).fit()
 
     def fit_rows(self, rows, design=None):
-        """The family fit on the pilot rows of boolean mask ``rows`` (cross-fitting uses this)."""
-        return self.model.fit_rows(rows, design or self.design)
+        """The family fit on the pilot rows of boolean mask ``rows`` (cross-fitting uses this),
+        warm-started from the whole pilot's fit (ordinal)."""
+        return self.model.fit_rows(rows, design or self.design, start=self.fitted.start_values())
 
     def design_matrix(self, frame=None, matrix=None):
         """Design matrix (DataFrame) of the fitted formula on ``frame`` (default: all rows); for a
@@ -131,7 +149,8 @@ class DebiasResults(Result):
         family = self.family + (f" ({self.link} link)" if self.family == "ordinal" else "") \
             + (f" (q={self.q:g})" if self.family == "quantreg" else "")
         info = [("Formula", self.formula), ("Family", family), ("Scale", self.scale.describe()),
-                ("Pilot answers fitted", self.nobs), ("Population predicted", self.n_population)]
+                ("Pilot answers fitted", self.nobs), ("Population predicted", self.n_population),
+                ("People in the input", self.n_input)]
         labels = {"r_squared": "R-squared", "adj_r_squared": "Adj. R-squared", "sigma": "Residual std. error",
                   "df_resid": "Residual df", "f_statistic": "F-statistic", "f_p_value": "F p-value",
                   "pseudo_r_squared": "Pseudo R-squared", "log_likelihood": "Log-likelihood", "aic": "AIC",

@@ -1,9 +1,10 @@
 """Checks of user input: each error names the value at fault."""
 
+import pandas as pd
 import pytest
 
 from synthsurvey import SynthsurveyError
-from synthsurvey.common.checks import as_names, check_alpha, check_count
+from synthsurvey.common.checks import as_names, check_alpha, check_count, numeric_values
 
 
 def test_as_names_takes_a_name_or_a_list():
@@ -23,3 +24,12 @@ def test_alpha_and_counts():
         check_count(1, "folds", 2)
     with pytest.raises(SynthsurveyError, match="folds"):
         check_count(2.5, "folds", 2)
+
+
+def test_text_in_an_arrow_column_is_not_silently_missing():
+    """The R bridge sends text columns dictionary-encoded; pandas coerces their text to NaN (not
+    null), which must still be reported as non-numeric."""
+    pa = pytest.importorskip("pyarrow")
+    column = pd.Series(pd.arrays.ArrowExtensionArray(pa.array(["3", "x", None]).dictionary_encode()))
+    with pytest.raises(SynthsurveyError, match="'response' must be numeric; non-numeric values: 'x'"):
+        numeric_values(pd.DataFrame({"response": column}), "response", "samples")

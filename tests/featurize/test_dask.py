@@ -69,5 +69,5 @@ def test_cli_reads_a_parquet_folder(tmp_path, study):
                      str(tmp_path / "people.csv"), "--formula", "belief ~ llm_mean + age", "--out", str(tmp_path / "out")])
     assert code == 0
     features = pd.read_csv(tmp_path / "out" / "features.csv.gz")
-    expected = ss.features(study.samples)
+    expected = ss.features(study.samples[study.samples["item"] == "belief"])  # the fitted item's
     assert len(features) == len(expected)

@@ -151,7 +151,7 @@ def test_inference_fills_integer_gaps_from_human_answers():
     samples = pd.DataFrame({"id": [1, 1, 2, 2], "item": "q", "draw": [0, 1, 0, 1], "response": [2, 4, 3, 4]})
     humans = pd.DataFrame({"id": [1], "item": "q", "response": [1]})
     table = ss.infer_scales(samples, humans).set_index("item")
-    assert table.loc["q", "levels"] == "1, 2, 3, 4"
+    assert table.loc["q", "levels"] == (1, 2, 3, 4)
 
 
 def test_features_handle_categorical_item_and_string_ids():

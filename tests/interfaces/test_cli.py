@@ -19,7 +19,7 @@ def test_main_job_without_arguments(tmp_path, capsys):
     for name in ["features.csv.gz", "coefficients.csv", "predictions.csv.gz", "summary.txt", "holdout_accuracy.csv",
                  "population.csv", "report.html"]:
         assert (tmp_path / name).exists(), name
-    accuracy = pd.read_csv(tmp_path / "holdout_accuracy.csv").set_index(["item", "method"])["rmse"]
+    accuracy = pd.read_csv(tmp_path / "holdout_accuracy.csv").set_index(["item", "predictor"])["rmse"]
     assert accuracy["belief", "debiased"] < accuracy["belief", "base"]
     assert "bundled simulated study" in capsys.readouterr().out
     population = pd.read_csv(tmp_path / "population.csv")
@@ -45,3 +45,103 @@ def test_main_job_from_files(tmp_path, study):
 def test_bad_input_exits_with_the_message(tmp_path, capsys):
     assert cli.main(["--samples", str(tmp_path / "nope.csv"), "--humans", "x", "--formula", "a ~ b"]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+# study files and user errors ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """A three-item questionnaire on disk: a folder of CSV draws, a wide pilot with code 99 and
+    empty cells, semicolon-separated covariates keyed by ResponseId."""
+    import synthsurvey as ss
+    from synthsurvey.io.simulate_questionnaire import item_plan
+
+    folder = tmp_path_factory.mktemp("questionnaire")
+    q = ss.simulate_questionnaire(n_people=400, n_draws=8, n_pilot=150, items=item_plan(1, 1, 1), seed=2,
+                                  ids="qualtrics", dont_know=(99, 0.05), pilot_missing=0.02)
+    (folder / "draws").mkdir()
+    samples = q.samples.rename(columns={"id": "ResponseId"})
+    for part, ids in enumerate((samples["ResponseId"].unique()[:200], samples["ResponseId"].unique()[200:])):
+        samples[samples["ResponseId"].isin(ids)].to_csv(folder / "draws" / f"part{part}.csv", index=False)
+    wide = q.pilot.pivot(index="id", columns="item", values="response").reset_index()
+    wide.rename(columns={"id": "ResponseId"}).to_csv(folder / "pilot.csv", index=False)
+    q.covariates.rename(columns={"id": "ResponseId"}).to_csv(folder / "people.csv", sep=";", index=False)
+    (folder / "study.toml").write_text(STUDY)
+    return folder
+
+
+STUDY = """
+[data]
+samples = "draws"
+humans = "pilot.csv"
+covariates = "people.csv"
+wide = true
+id_column = "ResponseId"
+
+[options]
+out = "results"
+missing = [99]
+covariate_terms = ["age", "ideology"]
+
+[items.q01]
+family = "ordinal"
+analyst = "q01 ~ age + ideology"
+
+[items.q03]
+scale = "binary"
+"""
+
+
+def run(argv, capsys):
+    code = cli.main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_a_study_file_with_three_items(files, capsys):
+    code, out, err = run(["run", files / "study.toml"], capsys)
+    assert code == 0, err
+    population = pd.read_csv(files / "results" / "population.csv")
+    means = population[(population["term"] == "mean") & (population["method"] == "ppi++")].set_index("item")
+    assert list(means.index) == ["q01", "q02", "q03"]
+    assert means.loc["q01", "family"] == "ordinal" and means.loc["q03", "family"] == "logit"
+    text = (files / "results" / "population.csv").read_text()
+    numbers = [cell for line in text.splitlines()[1:] for cell in line.split(",") if cell[:1].isdigit() and "." in cell]
+    assert all(len(cell.replace(".", "").lstrip("0").split("e")[0]) <= 4 for cell in numbers)  # 4 significant digits
+    assert "Structural fidelity: q01 ~ age + ideology" in (files / "results" / "report.html").read_text()
+    exclusions = pd.read_csv(files / "results" / "exclusions.csv")
+    assert "missing-value code(s) 99 (don't know / refused) for item 'q01'" in set(exclusions["reason"])
+
+
+def test_flags_for_a_one_item_run_on_a_folder(files, tmp_path, capsys):
+    code, out, err = run(["--samples", files / "draws", "--humans", files / "pilot.csv", "--wide", "--id-column",
+                          "ResponseId", "--formula", "q02 ~ llm_mean", "--missing", "99", "--out", tmp_path / "o"],
+                         capsys)
+    assert code == 0, err
+    assert "q02: ols fit on" in out
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda f, t: ["--samples", f / "draws", "--humans", f / "pilot.csv", "--id-column", "ResponseId",
+                   "--formula", "q01 ~ llm_mean", "--missing", "99"],
+     "has no 'item' and 'response' columns but has column(s) named like items ('q01', 'q02', 'q03'): it looks wide"),
+    (lambda f, t: ["--samples", f / "draws", "--humans", t / "empty.csv", "--formula", "q01 ~ llm_mean"],
+     "is empty"),
+    (lambda f, t: ["--samples", f / "draws", "--humans", f / "pilot.csv", "--wide", "--id-column", "ResponseId",
+                   "--formula", "q01 ~ llm_mean", "--missing", "99", "--out", t / "empty.csv"],
+     "is an existing file, not a folder"),
+    (lambda f, t: ["--samples", f / "draws", "--humans", f / "pilot.csv", "--formula", "q01 ~ llm_mean",
+                   "--family", "ols", "--family", "logit"], "give one --family per --formula (got 1 formula(s) and 2"),
+    (lambda f, t: ["--samples", f / "draws", "--humans", f / "pilot.csv", "--wide", "--id-column", "ResponseId",
+                   "--formula", "q01 ~ llm_mean"], "value(s) 99 (9 human answer(s) and 166 LLM draw(s)) lie far outside"),
+    (lambda f, t: ["--alpha", "abc"], "argument --alpha: invalid float value: 'abc'"),
+    (lambda f, t: ["run", t / "typo.toml"], "unknown key(s) 'alhpa' in [options]"),
+    (lambda f, t: ["run", t / "nope.toml"], "does not exist"),
+])
+def test_every_user_error_exits_2_with_one_line(files, tmp_path, capsys, change, message):
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "typo.toml").write_text(STUDY.replace("out = ", "alhpa = 0.1\nout = "))
+    code, out, err = run(change(files, tmp_path), capsys)
+    assert code == 2
+    assert err.startswith("synthsurvey: error: ") and err.strip().count("\n") == 0, err
+    assert message in err

@@ -63,10 +63,9 @@ test_that("Python errors surface as synthsurvey_error with the core's message", 
                "unknown column\\(s\\) 'income'", class = "synthsurvey_error")
   expect_error(ss_debias(belief ~ llm_mean, small_samples, small_pilot, small_covariates, family = "logit"),
                "'logit' needs a binary item", class = "synthsurvey_error")
-  bad <- small_samples
-  bad$response[1] <- NA
+  bad <- rbind(small_samples, small_samples[1, ])
   expect_error(ss_debias(belief ~ llm_mean, bad, small_pilot, small_covariates),
-               "samples column 'response' has 1 missing", class = "synthsurvey_error")
+               "rows that repeat a \\(id, item, draw\\)", class = "synthsurvey_error")
   expect_error(ss_debias(belief ~ llm_mean, "not a frame", small_pilot), "must be a data.frame",
                class = "synthsurvey_error")
 })

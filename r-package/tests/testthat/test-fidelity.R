@@ -26,7 +26,7 @@ test_that("ss_fidelity and ss_report", {
   path <- tempfile(fileext = ".html")
   ss_report(fid, path)
   html <- paste(readLines(path, warn = FALSE), collapse = "\n")
-  expect_match(html, "<h2>Marginal fidelity</h2>")
+  expect_match(html, "<h3>Marginal fidelity \\(held-out answers\\)</h3>")
   expect_match(html, "data:image/png;base64")
   path2 <- tempfile(fileext = ".html")
   ss_report(belief, path2)
