@@ -214,7 +214,8 @@ def unseen_levels(spec, pilot_rows, rows):
     is built on) do not: a list of (column, {level: count}, boolean mask over ``rows``), one per
     column with such levels. Categorical: wrapped in ``C(...)``, or text columns (patsy codes
     their levels from the data, and cannot code a level the pilot lacks); bool and pandas
-    categorical columns carry their levels in their type and are never unseen."""
+    categorical columns carry their levels in their type and are never unseen; dates and times
+    are numbers (``patsy_ready``)."""
     if len(pilot_rows) == 0:
         return []
     found = []
@@ -222,7 +223,8 @@ def unseen_levels(spec, pilot_rows, rows):
         if column not in rows.columns:
             continue
         dtype = rows[column].dtype
-        if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):
+        if (isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype)
+                or pd.api.types.is_datetime64_any_dtype(dtype)):  # dates are numbers, as in model.matrix
             continue
         if column not in spec.categorical and pd.api.types.is_numeric_dtype(dtype):
             continue
