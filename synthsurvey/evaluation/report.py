@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .fidelity import FidelityReport, fidelity
+from .sources import SourceComparison
 
 STYLE = """
 body { font-family: sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
@@ -127,10 +128,84 @@ def render(report, title="synthsurvey fidelity report"):
 
 def report(fits_or_report, path, title="synthsurvey fidelity report", **fidelity_options):
     """Write the HTML report to ``path`` and return the path. Pass a FidelityReport, or fits
-    (one or a list) and the options of ``fidelity`` to compute one."""
-    result = fits_or_report if isinstance(fits_or_report, FidelityReport) else fidelity(fits_or_report,
-                                                                                     **fidelity_options)
+    (one or a list) and the options of ``fidelity`` to compute one, or a SourceComparison
+    (``compare_sources``: the page is its section, ``sources_section``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(fits_or_report, SourceComparison):
+        path.write_text(_page(title, [sources_section(fits_or_report)]))
+        return path
+    result = fits_or_report if isinstance(fits_or_report, FidelityReport) else fidelity(fits_or_report,
+                                                                                     **fidelity_options)
     path.write_text(render(result, title))
     return path
+
+
+# LLM sources compared (compare_sources): a self-contained section any page can include -----------
+def _page(title, sections):
+    head = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>")
+    return "\n".join([head, *sections, "</body></html>"])
+
+
+def sources_section(comparison):
+    """The HTML of a SourceComparison: the side-by-side table, the analyst's coefficients' n_effective
+    by variant, the draws curve and the cost view (tables and figures)."""
+    parts = ["<h2>LLM sources compared</h2><p class='note'>Each source alone and combined in one debiaser, on the "
+             "same pilot. <code>n_effective</code>: pilot answers the PPI++ estimate is worth; <code>w1_*</code>: "
+             "Wasserstein-1 to the pilot's answers; <code>rmse_*</code>: held-out individual error; "
+             "<code>attenuation_*</code>: the analyst's coefficients in raw draw means / debiased predictions over the "
+             "pilot's; <code>coherence_slope_diff_*</code>: action-on-belief slope minus the humans'.</p>",
+             _table(comparison.wide), value_figure(comparison.wide)]
+    if len(comparison.coefficients):
+        wide = comparison.coefficients.pivot_table(index="term", columns="variant", values="n_effective", sort=False)
+        parts += ["<h3>The analyst's coefficients: n_effective by variant</h3>", _table(wide.reset_index())]
+    if len(comparison.draws):
+        parts += ["<h3>Draws curve</h3><p class='note'>n_effective of the population mean with the first m draws of "
+                  "every person and source (the same pilot and folds).</p>", draws_figure(comparison.draws),
+                  _table(comparison.draws)]
+    if len(comparison.cost):
+        best = comparison.cost[comparison.cost["best"]]
+        parts += [f"<h3>Cost view</h3><p class='note'>The cheapest pilot size and number of people with predictions "
+                  f"reaching a CI half-width of {comparison.cost['half_width'].iloc[0]:g} at each number of draws "
+                  "(draws 0: the pilot alone); the mixed-subjects design of ppi_py.ppi_power.</p>",
+                  cost_figure(comparison.cost), _table(best)]
+    parts += [f"<p class='note'>{html.escape(note)}</p>" for note in comparison.notes]
+    return "\n".join(parts)
+
+
+def value_figure(wide):
+    """Bars: n_effective of the population mean per variant and item."""
+    table = wide.pivot_table(index="variant", columns="item", values="n_effective_mean", sort=False)
+    figure, axis = _pyplot().subplots(figsize=(6, 3))
+    table.plot.bar(ax=axis, rot=15)
+    axis.set_ylabel("n_effective (pilot answers)")
+    axis.set_xlabel("")
+    return _png(figure)
+
+
+def draws_figure(curve):
+    """Lines: n_effective of the mean against draws per person, one per variant."""
+    figure, axis = _pyplot().subplots(figsize=(6, 3.5))
+    for variant, points in curve.groupby("variant", sort=False):
+        axis.plot(points["draws_per_person"], points["n_effective_mean"], marker="o", label=variant)
+    axis.set_xscale("log")
+    axis.set_xlabel("LLM draws per person (all sources of the variant)")
+    axis.set_ylabel("n_effective of the mean")
+    axis.legend(fontsize=8)
+    return _png(figure)
+
+
+def cost_figure(cost):
+    """Lines: the cheapest study's cost against draws per person, one per variant."""
+    figure, axis = _pyplot().subplots(figsize=(6, 3.5))
+    for variant, points in cost[cost["draws_per_person"] > 0].groupby("variant", sort=False):
+        axis.plot(points["draws_per_person"], points["cost"], marker="o", label=variant)
+    alone = cost.loc[cost["draws_per_person"] == 0, "cost"]
+    if len(alone):
+        axis.axhline(float(alone.min()), color="grey", linestyle="--", label="pilot alone")
+    axis.set_xscale("log")
+    axis.set_xlabel("LLM draws per person")
+    axis.set_ylabel("cost of the cheapest study")
+    axis.legend(fontsize=8)
+    return _png(figure)

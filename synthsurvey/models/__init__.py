@@ -4,6 +4,7 @@ adapter. ``debias`` is the public entry point; it dispatches Dask samples to the
 (``models.distributed``), which the in-memory modules never import.
 """
 
+from ..common.errors import SynthsurveyError
 from ..featurize import dask as dask_features_adapter
 from ..featurize.table import DEFAULT_QUANTILES
 from . import distributed
@@ -13,7 +14,8 @@ from .results import DebiasResults
 
 
 def debias(formula, samples, humans, covariates=None, family="ols", key="id", scales=None,
-           link="logit", q=0.5, quantiles=DEFAULT_QUANTILES, features=None, split_respondents=False):
+           link="logit", q=0.5, quantiles=DEFAULT_QUANTILES, features=None, split_respondents=False,
+           source=None, tuned_on=None):
     """Fit a debiasing regression of one item's human answers on its LLM draw features.
 
     formula: ``"item ~ llm_mean + llm_sd + age + C(educ)"``; ``llm_*`` names are the
@@ -24,6 +26,12 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
     family: ``"ols"``, ``"ordinal"`` (``link`` logit or probit), ``"logit"`` (binary items),
         ``"mnlogit"`` or ``"quantreg"`` (quantile ``q``).
     features: optional precomputed ``ss.features(samples)`` table (then ``samples`` may be None).
+    source: with several LLM sources (a ``source`` column in samples), the one plain names such as
+        ``llm_mean`` read; ``llm_mean[gpt4o]`` names another, ``llm_mean[q2]`` another item's
+        feature, ``llm_auto`` the features chosen by cross-validation (see ``models.sources``).
+    tuned_on: ids a source was tuned (fine-tuned) on, ``{source: ids}`` (or the ids, with one
+        source): their pilot answers neither fit nor correct the debiaser (the fit's notes say how
+        many untouched pilot answers remain).
 
     Returns a DebiasResults (``DebiasModel(...).fit()``). Rows excluded for a legitimate reason
     (no draws for the item, missing covariates) are counted in ``result.exclusions``; bad input
@@ -34,10 +42,13 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
     respondent's draws may span partitions.
     """
     if features is None and dask_features_adapter.is_dask(samples):
+        if source is not None or tuned_on is not None or "source" in samples.columns:
+            raise SynthsurveyError("several LLM sources (source=, tuned_on=, a 'source' column) need in-memory "
+                                   "samples or a precomputed features= table")
         return distributed.debias_dask(formula, samples, humans, covariates, family, key, scales, link, q,
                                        quantiles, split_respondents)
     return DebiasModel(formula, samples, humans, covariates, family=family, key=key, scales=scales, link=link,
-                       q=q, quantiles=quantiles, features=features).fit()
+                       q=q, quantiles=quantiles, features=features, source=source, tuned_on=tuned_on).fit()
 
 
 __all__ = ["debias", "default_formula", "DebiasModel", "DebiasResults"]

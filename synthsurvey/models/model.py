@@ -13,11 +13,14 @@ from ..common.checks import require_frame
 from ..common.errors import SynthsurveyError
 from ..common.results import Frozen
 from ..featurize.scales import answers_by_item, scales_from_features
+from ..featurize.sources import has_sources, source_feature_table
 from ..featurize.table import DEFAULT_QUANTILES, feature_table
 from . import formula as formulas
 from .families import check_family, fit_family
 from .frame import IS_PILOT, RESPONSE, check_humans, check_levels, complete_rows, item_frame
 from .results import DebiasResults
+from .selection import Selector
+from .sources import Sources
 
 
 class DebiasModel(Frozen):
@@ -27,11 +30,16 @@ class DebiasModel(Frozen):
     ``key``, ``scale`` (the item's), ``scales`` (every item's), ``samples`` (the raw draws, or None
     when built from a feature table), ``features`` (the feature table), ``covariates``,
     ``frame`` (the rows the formula can use), ``exclusions`` (reason, n_rows, n_pilot),
-    ``has_covariates`` (per frame row), ``is_pilot``.
+    ``has_covariates`` (per frame row), ``is_pilot``; with several LLM sources or cross-item
+    features (see ``models.sources``): ``sources`` (items, sources, default, tuned-on ids), ``plan``
+    (the formula resolved against them; ``plan.primary`` is the source plain names and the base
+    predictor read), ``humans`` (the checked pilot table), ``selector`` (``llm_auto``'s, or None)
+    and ``notes``.
     """
 
     def __init__(self, formula, samples=None, humans=None, covariates=None, family="ols", key="id",
-                 scales=None, link="logit", q=0.5, quantiles=DEFAULT_QUANTILES, features=None):
+                 scales=None, link="logit", q=0.5, quantiles=DEFAULT_QUANTILES, features=None, source=None,
+                 tuned_on=None):
         spec = formulas.parse(formula)
         check_family(family, link)
         require_frame(humans, "humans")
@@ -40,8 +48,9 @@ class DebiasModel(Frozen):
                 f"key={key!r} links samples to personas: pass covariates with columns 'id' and {key!r}")
         if features is None:
             require_frame(samples, "samples")
-            features, scale_map = feature_table(samples, key=key, scales=scales, quantiles=quantiles,
-                                                extra_values=answers_by_item(humans))
+            summarise = source_feature_table if has_sources(samples) else feature_table
+            features, scale_map = summarise(samples, key=key, scales=scales, quantiles=quantiles,
+                                            extra_values=answers_by_item(humans))
         else:
             require_frame(features, "features")
             scale_map = scales_from_features(features, scales)
@@ -53,16 +62,24 @@ class DebiasModel(Frozen):
         known_ids = covariates["id"] if key != "id" else features[key]
         pilot = check_humans(humans, known_ids.unique())
         check_levels(pilot.loc[pilot["item"] == spec.item], scale, spec.item)
-        built = item_frame(spec.item, features, pilot, covariates, key=key)
-        self._set(spec, family, link, q, key, scale, scale_map, samples, features, covariates, built.frame,
-                  built.exclusions, built.has_covariates)
+        sources = Sources(features, key, scale_map, source, tuned_on)
+        plan = sources.plan(spec)
+        built = item_frame(spec.item, sources.item_features(spec.item, plan.primary), pilot, covariates, key=key)
+        built.exclusions.rows.extend(sources.uncovered(spec.item, plan, pilot.loc[pilot["item"] == spec.item, "id"]))
+        frame, notes = sources.mask_tuned(sources.add_columns(built.frame, plan), plan)
+        self._set(plan.spec, family, link, q, key, scale, scale_map, samples, features, covariates, frame,
+                  built.exclusions, built.has_covariates, (sources, plan, pilot, notes))
 
     def _set(self, spec, family, link, q, key, scale, scales, samples, features, covariates, frame, exclusions,
-             has_covariates):
-        """Check the formula's columns on ``frame``, keep its complete rows, and freeze."""
+             has_covariates, origin):
+        """Check the formula's columns on ``frame``, keep its complete rows, and freeze. ``origin``:
+        (Sources, Plan, the checked pilot table, notes) of ``models.sources``."""
+        self.sources, self.plan, self.humans, self.notes = origin[0], origin[1], origin[2], tuple(origin[3])
+        self.selector = (Selector(family, self.plan.auto_mean, self.plan.auto_extra) if self.plan.auto_mean
+                         else None)
         formulas.check_columns(spec, frame, f"the frame of item {spec.item!r}")
         used = complete_rows(frame, list(spec.llm_features + spec.covariates), exclusions, has_covariates)
-        self.spec, self.formula, self.item = spec, spec.formula, spec.item
+        self.spec, self.formula, self.item = spec, self.plan.formula, spec.item
         self.family, self.link, self.q, self.key = family, link, float(q), key
         self.scale, self.scales = scale, scales
         self.samples, self.features, self.covariates = samples, features, covariates
@@ -74,12 +91,15 @@ class DebiasModel(Frozen):
         self._freeze()
 
     def _derived(self, spec=None, frame=None):
-        """A model with another formula or frame and everything else shared (no features recomputed)."""
+        """A model with another formula or frame and everything else shared (no features recomputed;
+        the plain feature columns stay those of this model's primary source)."""
         model = object.__new__(DebiasModel)
         exclusions = type(self._exclusions)(list(self._exclusions.rows))
-        model._set(spec or self.spec, self.family, self.link, self.q, self.key, self.scale, self.scales,
-                   self.samples, self.features, self.covariates, self.frame if frame is None else frame,
-                   exclusions, self.has_covariates)
+        plan = self.plan if spec is None else self.sources.plan(spec, self.plan.primary)
+        frame = self.sources.add_columns(self.frame if frame is None else frame, plan)
+        model._set(plan.spec, self.family, self.link, self.q, self.key, self.scale, self.scales,
+                   self.samples, self.features, self.covariates, frame, exclusions, self.has_covariates,
+                   (self.sources, plan, self.humans, self.notes))
         return model
 
     def with_formula(self, formula):
@@ -104,6 +124,8 @@ class DebiasModel(Frozen):
         (a formula.Design). Returns a families.FittedFamily."""
         subset = self.frame.loc[rows & self.is_pilot]
         matrix = formulas.rebuild(design, subset)
+        if self.selector is not None:  # llm_auto: candidates cross-validated on these rows only
+            return self.selector.fit(subset[RESPONSE].to_numpy(), matrix, self.scale, link=self.link, q=self.q)
         return fit_family(self.family, subset[RESPONSE].to_numpy(), matrix, self.scale, link=self.link, q=self.q)
 
     def fit(self):

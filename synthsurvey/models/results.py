@@ -47,7 +47,10 @@ class DebiasResults(Result):
         estimates = pd.DataFrame({"term": self.fitted.params.index.astype(str),
                                   "estimate": self.fitted.params.to_numpy(),
                                   "std_error": self.fitted.std_error.to_numpy(), "df": self.fitted.df})
-        self._set_estimates(estimates, 0.05, exclusion_notes(model.exclusions))
+        notes = exclusion_notes(model.exclusions) + list(model.notes)
+        if self.selection is not None:
+            notes.append(self.selection.describe())
+        self._set_estimates(estimates, 0.05, notes)
         self._freeze()
 
     # the model's attributes, read through -----------------------------------------------
@@ -63,6 +66,21 @@ class DebiasResults(Result):
     exclusions = property(lambda self: self.model.exclusions)
     samples = property(lambda self: self.model.samples)
     has_covariates = property(lambda self: self.model.has_covariates)
+    source = property(lambda self: self.model.plan.primary)  # the source plain names and "base" read
+    selection = property(lambda self: getattr(self.fitted, "selection", None))  # llm_auto's choice, or None
+
+    def selections(self, folds=5, seed=0):
+        """What ``llm_auto`` chose on the whole pilot and in each cross-fitting fold's training rows
+        (DataFrame: fold (-1: the whole pilot), candidate, n_rows, cv_error); empty without it."""
+        if self.selection is None:
+            return pd.DataFrame(columns=["fold", "candidate", "n_rows", "cv_error"])
+        fits = [(-1, self.fitted)] + list(enumerate(crossfit.fold_models(self, folds, seed)[2]))
+        rows = []
+        for fold, fitted in fits:
+            table = fitted.selection.table
+            rows.append({"fold": fold, "candidate": fitted.selection.chosen, "n_rows": fitted.selection.n,
+                         "cv_error": float(table.loc[table["chosen"], "cv_error"].iloc[0])})
+        return pd.DataFrame(rows)
 
     def _checked_design(self):
         model = self.model
