@@ -40,6 +40,11 @@ ss_features <- function(samples, key = "id", scales = NULL) {
 #' @param scales Optional named list of item scales (see \code{\link{ss_features}}).
 #' @param link Link of the ordinal family: \code{"logit"} or \code{"probit"}.
 #' @param q Quantile of the quantreg family.
+#' @param source With several LLM sources (a \code{source} column in samples), the one plain
+#'   feature names read; \code{llm_mean[gpt4o]}, \code{llm_mean[q2]} and \code{llm_mean[q2, gpt4o]}
+#'   name another source's or item's feature (see \code{\link{ss_compare_sources}}).
+#' @param tuned_on Ids a source was tuned on: a named list (source = ids), or the ids with one
+#'   source. Their pilot answers neither fit nor correct the debiaser.
 #' @return An object of class \code{ss_debias}.
 #' @examples
 #' \donttest{
@@ -51,10 +56,11 @@ ss_features <- function(samples, key = "id", scales = NULL) {
 #' }
 #' @export
 ss_debias <- function(formula, samples, humans, covariates = NULL, family = "ols", key = "id",
-                      scales = NULL, link = "logit", q = 0.5) {
+                      scales = NULL, link = "logit", q = 0.5, source = NULL, tuned_on = NULL) {
   python_formula <- ss_formula_to_python(formula)
   fit <- .call("debias", python_formula, .frame_in(samples, "samples"), .frame_in(humans, "humans"),
-               .frame_in(covariates, "covariates"), family, key, scales, link, q)
+               .frame_in(covariates, "covariates"), family, key, scales, link, q, source,
+               if (is.list(tuned_on)) as.list(tuned_on) else tuned_on)
   structure(list(py = fit, info = .call("fit_info", fit), call = match.call(), formula = formula,
                  python_formula = python_formula), class = "ss_debias")
 }
@@ -225,7 +231,8 @@ ss_fidelity <- function(fits, formula = NULL, by = NULL, coherence = NULL, repli
 #' A self-contained HTML file with tables and figures: distributions per item,
 #' a coefficient forest plot per source, a subgroup heatmap.
 #'
-#' @param x An \code{ss_fidelity} object, an \code{ss_debias} fit or a list of fits.
+#' @param x An \code{ss_fidelity} object, an \code{ss_debias} fit or a list of fits, or an
+#'   \code{ss_sources} comparison (\code{\link{ss_compare_sources}}).
 #' @param path File to write.
 #' @param title Title of the page.
 #' @inheritParams ss_fidelity
@@ -233,6 +240,7 @@ ss_fidelity <- function(fits, formula = NULL, by = NULL, coherence = NULL, repli
 #' @export
 ss_report <- function(x, path, title = "synthsurvey fidelity report", formula = NULL, by = NULL,
                       coherence = NULL) {
+  if (inherits(x, "ss_sources")) return(invisible(.call("sources_report", x$py, path, title)))
   target <- if (inherits(x, "ss_fidelity")) x$py else lapply(if (inherits(x, "ss_debias")) list(x) else x, `[[`, "py")
   written <- .call("report", target, path, title, if (is.null(formula)) NULL else ss_formula_to_python(formula),
                    as.list(by), if (is.null(coherence)) NULL else as.list(coherence))

@@ -123,8 +123,15 @@ print.summary.ss_debias <- function(x, digits = max(3L, getOption("digits") - 3L
     cat(sprintf("Excluded %d row(s) (%d pilot): %s\n", as.integer(x$exclusions$n_rows[i]),
                 as.integer(x$exclusions$n_pilot[i]), x$exclusions$reason[i]))
   }
+  for (note in setdiff(unlist(info$notes), .exclusion_notes(x$exclusions))) cat("Note:", note, "\n")
   cat("\n")
   invisible(x)
+}
+
+# The fit notes that repeat the exclusions printed above (synthsurvey.models.frame.exclusion_notes).
+.exclusion_notes <- function(exclusions) {
+  sprintf("Excluded %d row(s) (%d pilot): %s", as.integer(exclusions$n_rows), as.integer(exclusions$n_pilot),
+          exclusions$reason)
 }
 
 # population estimates ---------------------------------------------------------------

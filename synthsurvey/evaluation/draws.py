@@ -112,5 +112,6 @@ def cost_view(curve, half_width, cost_human, cost_draw, cost_person=0.0, n_max=N
                          "cost": design["cost"], "n_effective": design["n_effective"]})
     table = pd.DataFrame(rows)
     table["half_width"] = half_width
-    table["best"] = table.groupby("variant", sort=False)["cost"].transform("min").eq(table["cost"])
+    table["best"] = False
+    table.loc[table.groupby("variant", sort=False)["cost"].idxmin().to_numpy(), "best"] = True  # first cheapest
     return table

@@ -12,6 +12,7 @@ from ..io import datasets
 from ..io.simulate import STUDY_FILES, simulate_study
 from ..models import debias as core_debias
 from .rbridge import frame_from_spec, frame_to_spec
+from .rsources import compare_sources, simulate_sources, sources_report, tuned_ids  # noqa: F401 (R calls these)
 
 
 def _frame(spec):
@@ -49,17 +50,17 @@ def features(samples, key, scales):
     return frame_to_spec(feature_stage.features(_frame(samples), key=key, scales=_scales(scales)))
 
 
-def debias(formula, samples, humans, covariates, family, key, scales, link, q):
+def debias(formula, samples, humans, covariates, family, key, scales, link, q, source=None, tuned_on=None):
     """ss_debias: the fitted DebiasResults (kept in Python; R holds a reference)."""
     return core_debias(formula, _frame(samples), _frame(humans), _frame(covariates), family=family, key=key,
-                       scales=_scales(scales), link=link, q=float(q))
+                       scales=_scales(scales), link=link, q=float(q), source=source, tuned_on=tuned_ids(tuned_on))
 
 
 def fit_info(fit):
     """Scalars R's print/summary methods show."""
     return {"item": fit.item, "formula": fit.formula, "family": fit.family, "scale": fit.scale.describe(),
             "nobs": fit.nobs, "n_population": fit.n_population, "link": fit.link, "q": fit.q,
-            **fit.statistics()}
+            **fit.statistics(), "notes": list(fit.notes)}
 
 
 def fit_table(fit, alpha):

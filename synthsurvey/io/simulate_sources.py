@@ -111,14 +111,14 @@ def simulate_sources(n_people=2000, n_pilot=250, seed=20261123, draws=None):
     return SourcesStudy(samples, pilot, covariates, holdout, {"finetuned": tuned.tolist()}, plain)
 
 
-def memorised_draws(plain, answers, tuned, rng):
+def memorised_draws(plain, answers, tuned, rng, memory=MEMORY):
     """The fine-tuned source's draws (``plain``: as if tuned on nobody) with the people in ``tuned``
     remembered: each of their draws is their own human answer (``answers``: id, item, response)
-    with probability ``MEMORY``."""
+    with probability ``memory``."""
     rows = plain["id"].isin(tuned).to_numpy()
     own = plain.loc[rows, ["id", "item"]].merge(answers, on=["id", "item"], how="left")["response"].to_numpy()
     out = plain.copy()
-    remembered = rng.random(int(rows.sum())) < MEMORY
+    remembered = rng.random(int(rows.sum())) < memory
     values = out["response"].to_numpy().copy()
     values[np.flatnonzero(rows)[remembered]] = own[remembered]
     out["response"] = values

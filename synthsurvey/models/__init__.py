@@ -9,6 +9,7 @@ from ..featurize import dask as dask_features_adapter
 from ..featurize.table import DEFAULT_QUANTILES
 from . import distributed
 from .defaults import default_formula
+from .formula import parse as formula_spec
 from .model import DebiasModel
 from .results import DebiasResults
 
@@ -45,6 +46,9 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
         if source is not None or tuned_on is not None or "source" in samples.columns:
             raise SynthsurveyError("several LLM sources (source=, tuned_on=, a 'source' column) need in-memory "
                                    "samples or a precomputed features= table")
+        if any("[" in name for name in formula_spec(formula).llm_features):
+            raise SynthsurveyError(f"{formula!r} reads another item's features: Dask samples give only the formula "
+                                   "item's; pass in-memory samples or a precomputed features= table")
         return distributed.debias_dask(formula, samples, humans, covariates, family, key, scales, link, q,
                                        quantiles, split_respondents)
     return DebiasModel(formula, samples, humans, covariates, family=family, key=key, scales=scales, link=link,

@@ -119,11 +119,12 @@ class DebiasModel(Frozen):
         frame[IS_PILOT] = keep
         return self._derived(frame=frame)
 
-    def fit_rows(self, rows, design):
+    def fit_rows(self, rows, design, matrix=None):
         """Fit the family on the pilot rows selected by boolean mask ``rows`` with ``design``
-        (a formula.Design). Returns a families.FittedFamily."""
+        (a formula.Design; ``matrix``: its matrix on those rows, when known). Returns a
+        families.FittedFamily (a selection.SelectedFit with ``llm_auto``)."""
         subset = self.frame.loc[rows & self.is_pilot]
-        matrix = formulas.rebuild(design, subset)
+        matrix = formulas.rebuild(design, subset) if matrix is None else matrix
         if self.selector is not None:  # llm_auto: candidates cross-validated on these rows only
             return self.selector.fit(subset[RESPONSE].to_numpy(), matrix, self.scale, link=self.link, q=self.q)
         return fit_family(self.family, subset[RESPONSE].to_numpy(), matrix, self.scale, link=self.link, q=self.q)

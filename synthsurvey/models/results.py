@@ -110,7 +110,9 @@ class DebiasResults(Result):
 
     def fit_rows(self, rows, design=None):
         """The family fit on the pilot rows of boolean mask ``rows`` (cross-fitting uses this)."""
-        return self.model.fit_rows(rows, design or self.design)
+        if design is None:  # this fit's design was built on the pilot rows: slice it (as a rebuild gives)
+            return self.model.fit_rows(rows, self.design, self.design.matrix[np.asarray(rows)[self.is_pilot]])
+        return self.model.fit_rows(rows, design)
 
     def design_matrix(self, frame=None):
         """Design matrix (DataFrame) of the fitted formula on ``frame`` (default: all rows)."""

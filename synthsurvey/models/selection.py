@@ -57,8 +57,10 @@ class Selection:
         show = (lambda v: f"{np.sqrt(v):.4g}") if root == "RMSE" else (lambda v: f"{v:.4g}")
         others = [f"{show(errors[name])} for {name}" for name in ("mean", "mean + terms", "full + terms")
                   if name in errors.index and name != self.chosen and np.isfinite(errors[name])]
+        shrunk = "" if self.chosen in errors.index and not self.chosen.startswith("ridge") else \
+            "; its coefficients are shrunk, without standard errors"
         return (f"llm_auto chose {self.chosen!r} by {self.folds}-fold cross-validation on {self.n} pilot answers: "
-                f"CV {root} {show(errors[self.chosen])}" + (f" against {', '.join(others)}" if others else ""))
+                f"CV {root} {show(errors[self.chosen])}" + (f" against {', '.join(others)}" if others else "") + shrunk)
 
 
 class Selector:
@@ -97,7 +99,9 @@ class Selector:
         penalty = _penalty_vector(matrix.to_numpy(dtype=float)[:, columns], groups, columns,
                                   chosen["penalty_features"], chosen["penalty_terms"])
         result = sm.OLS(response, matrix[names]).fit_regularized(alpha=penalty, L1_wt=0.0)
-        return SelectedFit(None, selection, ridge=result, levels=scale.levels)
+        return SelectedFit(None, selection, ridge=result, levels=scale.levels,
+                           statistics=_ridge_statistics(response, matrix[names].to_numpy(dtype=float), penalty,
+                                                        np.asarray(result.params, dtype=float)))
 
     def _groups(self, matrix):
         """Positions of the design columns: (unpenalised, llm_auto's other features, other terms)."""
@@ -226,14 +230,27 @@ def _label(penalty_features, penalty_terms):
     return f"ridge (features {show(penalty_features)}, terms {show(penalty_terms)})"
 
 
+def _ridge_statistics(response, values, penalty, params):
+    """A ridge fit's R-squared, residual standard error and residual df, the df being n minus the
+    trace of its hat matrix X (X'X + n diag(penalty))^-1 X' (its effective number of parameters)."""
+    n = len(response)
+    hat_trace = np.trace(np.linalg.solve(values.T @ values + n * np.diag(penalty), values.T @ values))
+    residual = response - values @ params
+    df_resid = n - hat_trace
+    total = np.sum((response - response.mean()) ** 2)
+    return {"nobs": n, "r_squared": float(1 - residual @ residual / total) if total > 0 else np.nan,
+            "sigma": float(np.sqrt(residual @ residual / df_resid)), "df_resid": float(df_resid),
+            "df_model": float(hat_trace - 1)}
+
+
 class SelectedFit:
     """The fitted family of the chosen candidate, read like ``families.FittedFamily``: predictions
     take the full design matrix and use the chosen columns. ``selection`` records the choice;
     ``result`` is the statsmodels result; ``penalised`` says whether it is a ridge fit (then
     ``std_error`` and ``covariance()`` are NaN)."""
 
-    def __init__(self, inner, selection, ridge=None, levels=()):
-        self.inner, self.selection = inner, selection
+    def __init__(self, inner, selection, ridge=None, levels=(), statistics=None):
+        self.inner, self.selection, self._statistics = inner, selection, statistics
         self.columns = list(selection.columns)
         self.penalised = inner is None
         if inner is not None:
@@ -265,7 +282,7 @@ class SelectedFit:
     def statistics(self):
         if self.inner is not None:
             return self.inner.statistics()
-        return {"nobs": self.selection.n}
+        return dict(self._statistics)
 
     def mean(self, matrix):
         if self.inner is not None:

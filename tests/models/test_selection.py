@@ -123,3 +123,17 @@ def test_other_families_choose_among_nested_sets(simulated):
     assert np.isfinite(fit.std_error).all()  # a nested choice is an ordinary fit, with standard errors
     probs = fit.predictions("probs")
     np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+
+
+def test_a_distributed_fit_chooses_as_the_in_memory_fit(dask_client, simulated):
+    """Source of truth: the in-memory fit of the same formula (its population mean to 1e-10)."""
+    from tests.featurize.test_dask import by_respondent
+
+    formula = ss.default_formula("belief", [1, 2, 3, 4, 5], COVARIATES)
+    local = ss.debias(formula, simulated.samples, simulated.pilot, simulated.covariates)
+    remote = ss.debias(formula, by_respondent(simulated.samples), simulated.pilot, simulated.covariates)
+    assert remote.pilot_fit.selection.chosen == local.selection.chosen
+    np.testing.assert_allclose(ss.population_mean(remote).estimate, ss.population_mean(local).estimate, atol=1e-10)
+    with pytest.raises(ss.SynthsurveyError, match="reads another item's features"):
+        ss.debias("belief ~ llm_mean + llm_mean[action]", by_respondent(simulated.samples), simulated.pilot,
+                  simulated.covariates)
