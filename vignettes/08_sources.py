@@ -109,5 +109,5 @@ print(f"Cheapest: {cheapest['variant']} with {cheapest['draws_per_person']:.0f} 
       f"against {alone:.0f} for the pilot alone.")
 
 # %%
-path = ss.report(comparison, "build/sources_report.html", title="Three LLM sources compared")
+path = ss.report(comparison, "sources_report.html", title="Three LLM sources compared")
 print(path)

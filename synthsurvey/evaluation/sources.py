@@ -139,7 +139,9 @@ def compare_sources(fits, formula=None, recovery_family="ols", by=None, coherenc
                 row["n_effective_coef"] = float(np.median(terms["n_effective"])) if len(terms) else np.nan
             rows.append(row)
     curve, cost = pd.DataFrame(), pd.DataFrame()
-    if draws:
+    if draws and fits[0].samples is None:
+        notes.append("no draws curve or cost view: the fits were made from a feature table, without raw draws")
+    elif draws:
         by_name = {name: next(fit for fit in variant if fit.item == item) for name, (_, variant) in variants.items()}
         curve, curve_notes = draws_curve(by_name, lambda fit, features: rebuild(fit, fit.formula, fit.model.sources.default,
                                                                                 features),

@@ -4,10 +4,10 @@ The full draw vector weakly dominates any compression of it only when its coeffi
 learnt; on a small pilot the full set can predict worse than the draw mean alone. A formula
 with ``llm_auto`` (``ss.default_formula``'s default) leaves the choice to the data:
 
-* OLS: generalized ridge with the intercept and each ``llm_auto`` draw mean unpenalized, one
+* OLS: generalized ridge with the intercept and each ``llm_auto`` draw mean unpenalised, one
   penalty on the other draw features of ``llm_auto`` and one on the formula's other terms, each
   from ``PENALTIES`` (``inf``: the columns are left out). The corners are the nested models
-  ``item ~ llm_mean``, ``llm_mean + terms``, ``full + terms`` and ``full``; between them the
+  ``item ~ llm_mean`` ("draw mean"), "draw mean + terms", "full + terms" and "full"; between them the
   coefficients shrink toward the draw-mean model. Penalties apply to standardised columns (a
   penalty ``a`` adds ``n a sd_j^2 b_j^2`` to the residual sum of squares), the fit is statsmodels'
   ``OLS.fit_regularized(L1_wt=0)`` (its closed form).
@@ -34,7 +34,7 @@ from .families import fit_family
 PENALTIES = (0.0, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, np.inf)
 DROPPED = 1e10  # the penalty standing for inf (a left-out column) in the cross-validation's solves
 INNER_FOLDS = 5
-NESTED = ("mean", "mean + terms", "mean + spread + terms", "full + terms")
+NESTED = ("draw mean", "draw mean + terms", "draw mean + spread + terms", "full + terms")
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Selection:
         errors = self.table.set_index("candidate")["cv_error"]
         root = "RMSE" if self.table.attrs.get("loss") == "squared" else "check loss"
         show = (lambda v: f"{np.sqrt(v):.4g}") if root == "RMSE" else (lambda v: f"{v:.4g}")
-        others = [f"{show(errors[name])} for {name}" for name in ("mean", "mean + terms", "full + terms")
+        others = [f"{show(errors[name])} for {name}" for name in ("draw mean", "draw mean + terms", "full + terms")
                   if name in errors.index and name != self.chosen and np.isfinite(errors[name])]
         shrunk = "" if self.chosen in errors.index and not self.chosen.startswith("ridge") else \
             "; its coefficients are shrunk, without standard errors"
@@ -115,8 +115,8 @@ class Selector:
         base, extra, other = groups
         names = list(matrix.columns)
         spread = [j for j in extra if names[j].split("[")[0] == "llm_sd"]
-        sets = {"mean": (np.inf, np.inf, base), "mean + terms": (np.inf, 0.0, base + other),
-                "mean + spread + terms": (np.nan, 0.0, base + spread + other),
+        sets = {"draw mean": (np.inf, np.inf, base), "draw mean + terms": (np.inf, 0.0, base + other),
+                "draw mean + spread + terms": (np.nan, 0.0, base + spread + other),
                 "full + terms": (0.0, 0.0, base + extra + other)}
         rows, seen, kept = [], set(), {}
         for label in NESTED:
@@ -222,7 +222,7 @@ def _ridge_errors(response, values, groups, fold):
 
 
 def _label(penalty_features, penalty_terms):
-    names = {(np.inf, np.inf): "mean", (np.inf, 0.0): "mean + terms", (0.0, 0.0): "full + terms",
+    names = {(np.inf, np.inf): "draw mean", (np.inf, 0.0): "draw mean + terms", (0.0, 0.0): "full + terms",
              (0.0, np.inf): "full"}
     if (penalty_features, penalty_terms) in names:
         return names[(penalty_features, penalty_terms)]

@@ -21,7 +21,7 @@ independent of their answers, so they may neither train nor correct the debiaser
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -51,7 +51,6 @@ class Plan:
     sources_read: tuple
     auto_mean: tuple = ()
     auto_extra: tuple = ()
-    notes: tuple = field(default=())
 
 
 class Sources:

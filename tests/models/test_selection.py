@@ -34,7 +34,7 @@ def test_the_chosen_feature_set_is_recorded_on_the_fit(auto_fit):
     assert table["chosen"].sum() == 1
     chosen = table.loc[table["chosen"]].iloc[0]
     assert chosen["cv_error"] == table["cv_error"].min() and chosen["candidate"] == auto_fit.selection.chosen
-    assert {"mean", "mean + terms", "full + terms"} <= set(table["candidate"])
+    assert {"draw mean", "draw mean + terms", "full + terms"} <= set(table["candidate"])
     assert any(note.startswith(f"llm_auto chose {chosen['candidate']!r} by 5-fold") for note in auto_fit.notes)
     assert auto_fit.formula == "belief ~ llm_auto + age + female + C(educ) + ideology + rural"
     assert list(auto_fit.params.index) == list(auto_fit.selection.columns)
@@ -118,7 +118,7 @@ def test_a_pilot_row_never_helps_choose_the_model_that_predicts_it(simulated, au
 def test_other_families_choose_among_nested_sets(simulated):
     fit = ss.debias("action ~ llm_auto + ideology + female", simulated.samples, simulated.pilot, simulated.covariates,
                     family="logit")
-    assert fit.selection.table["candidate"].tolist() == ["mean", "mean + terms", "mean + spread + terms"]
+    assert fit.selection.table["candidate"].tolist() == ["draw mean", "draw mean + terms", "draw mean + spread + terms"]
     assert fit.selection.chosen in NESTED
     assert np.isfinite(fit.std_error).all()  # a nested choice is an ordinary fit, with standard errors
     probs = fit.predictions("probs")
