@@ -15,6 +15,7 @@ _PUBLIC = {
     "datasets": ("synthsurvey.io.datasets", None),
     "simulate_study": ("synthsurvey.io.simulate", "simulate_study"),
     "simulate_questionnaire": ("synthsurvey.io.simulate_questionnaire", "simulate_questionnaire"),
+    "simulate_sources": ("synthsurvey.io.simulate_sources", "simulate_sources"),
     "from_edsl": ("synthsurvey.io.edsl", "from_edsl"),
     # features
     "features": ("synthsurvey.featurize", "features"),
@@ -43,6 +44,8 @@ _PUBLIC = {
     "fidelity": ("synthsurvey.evaluation.fidelity", "fidelity"),
     "FidelityReport": ("synthsurvey.evaluation.fidelity", "FidelityReport"),
     "report": ("synthsurvey.evaluation.report", "report"),
+    "compare_sources": ("synthsurvey.evaluation.sources", "compare_sources"),
+    "SourceComparison": ("synthsurvey.evaluation.sources", "SourceComparison"),
     "group_cells": ("synthsurvey.evaluation.groups", "group_cells"),
     "calibrate_groups": ("synthsurvey.evaluation.calibration", "calibrate_groups"),
     "GroupCalibration": ("synthsurvey.evaluation.calibration", "GroupCalibration"),

@@ -37,3 +37,12 @@ def dask_client():
     with distributed.Client(cluster) as connected:
         yield connected
     cluster.close()
+
+
+@pytest.fixture(scope="session")
+def sources_study():
+    """A small three-source study (600 people, base/persona/finetuned, a pilot of 150, the fine-tuned
+    source tuned on half of it), for the sources tests."""
+    from synthsurvey.io.simulate_sources import simulate_sources
+
+    return simulate_sources(n_people=600, n_pilot=150, seed=5)

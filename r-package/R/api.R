@@ -54,6 +54,11 @@ ss_features <- function(samples, key = "id", scales = NULL) {
 #' @param scales Optional named list of item scales (see \code{\link{ss_features}}).
 #' @param link Link of the ordinal family: \code{"logit"} or \code{"probit"}.
 #' @param q Quantile of the quantreg family.
+#' @param source With several LLM sources (a \code{source} column in samples), the one plain
+#'   feature names read; \code{llm_mean[gpt4o]}, \code{llm_mean[q2]} and \code{llm_mean[q2, gpt4o]}
+#'   name another source's or item's feature (see \code{\link{ss_compare_sources}}).
+#' @param tuned_on Ids a source was tuned on: a named list (source = ids), or the ids with one
+#'   source. Their pilot answers neither fit nor correct the debiaser.
 #' @param features Optional feature table made by \code{\link{ss_features}} (then \code{samples}
 #'   may be \code{NULL}): refitting on many pilots does not recompute the features.
 #' @return An object of class \code{ss_debias}, with the methods of
@@ -68,15 +73,28 @@ ss_features <- function(samples, key = "id", scales = NULL) {
 #' head(predict(fit))
 #' @export
 ss_debias <- function(formula, samples, humans, covariates = NULL, family = "ols", key = "id",
-                      scales = NULL, link = "logit", q = 0.5, features = NULL) {
+                      scales = NULL, link = "logit", q = 0.5, features = NULL, source = NULL, tuned_on = NULL) {
   inputs <- list(formula = formula, samples = samples, humans = humans, covariates = covariates,
-                 family = family, key = key, scales = scales, link = link, q = q, features = features)
+                 family = family, key = key, scales = scales, link = link, q = q, features = features,
+                 source = source, tuned_on = tuned_on)
   fit <- .debias(inputs)
   fit$call <- match.call()
   fit
 }
 
 .families <- c("ols", "ordinal", "logit", "mnlogit", "quantreg")
+
+# Whether an R formula reads llm_auto or a bracket reference (llm_mean[gpt4o], llm_mean[q2]): the
+# core builds those designs (R's model.matrix would evaluate the brackets as indexing).
+.core_formula <- function(formula) {
+  uses <- function(expr) {
+    if (is.name(expr)) return(identical(as.character(expr), "llm_auto"))
+    if (!is.call(expr)) return(FALSE)
+    if (identical(expr[[1]], as.name("[")) && grepl("^llm_", paste(deparse(expr[[2]]), collapse = ""))) return(TRUE)
+    any(vapply(as.list(expr)[-1], uses, logical(1)))
+  }
+  uses(formula[[length(formula)]])
+}
 
 .debias <- function(inputs) {
   family <- .check_string(inputs$family, "family", .families)
@@ -91,10 +109,15 @@ ss_debias <- function(formula, samples, humans, covariates = NULL, family = "ols
   if (!is.null(covariates) && !is.data.frame(covariates)) {
     .abort(sprintf("covariates must be a data.frame, not %s", class(covariates)[1]))
   }
-  if (is.character(formula) && length(formula) == 1) {  # the core's own syntax and design
-    py <- .call("debias", formula, .frame_in(samples, "samples"), .frame_in(humans, "humans"),
+  source <- inputs$source
+  tuned_on <- if (is.list(inputs$tuned_on)) as.list(inputs$tuned_on) else inputs$tuned_on
+  if ((is.character(formula) && length(formula) == 1) || .core_formula(formula)) {
+    # the core's own syntax and design: a formula given as a string, or one with llm_auto or bracket
+    # references (llm_mean[gpt4o]), which name feature sets and columns model.matrix cannot evaluate
+    python_formula <- ss_formula_to_python(formula)
+    py <- .call("debias", python_formula, .frame_in(samples, "samples"), .frame_in(humans, "humans"),
                 .frame_in(covariates, "covariates"), family, key, scales, link, q,
-                .frame_in(inputs$features, "features"))
+                .frame_in(inputs$features, "features"), source, tuned_on)
     return(.new_fit(py, inputs, formula, NULL))
   }
   item <- .formula_item(formula)
@@ -102,7 +125,8 @@ ss_debias <- function(formula, samples, humans, covariates = NULL, family = "ols
   columns_formula <- .columns_formula(item, columns)
   built <- withCallingHandlers(
     .call("debias_model", columns_formula, .frame_in(samples, "samples"), .frame_in(humans, "humans"),
-          .frame_in(covariates, "covariates"), family, key, scales, link, q, .frame_in(inputs$features, "features")),
+          .frame_in(covariates, "covariates"), family, key, scales, link, q, .frame_in(inputs$features, "features"),
+          source, tuned_on),
     synthsurvey_error = function(error) {  # the core knows the columns' formula; the user wrote the R one
       message <- sub(sprintf("formula '%s'", columns_formula),
                      sprintf("formula '%s'", paste(deparse(formula), collapse = " ")), conditionMessage(error),

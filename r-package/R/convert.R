@@ -195,6 +195,7 @@ ss_formula_to_python <- function(formula) {
   if (!is.call(expr)) .abort(sprintf("the term '%s' cannot be translated", deparse(expr)))
   fn <- as.character(expr[[1]])[1]
   args <- as.list(expr)[-1]
+  if (fn == "[") return(.reference_to_python(expr, args))
   if (fn %in% c("+", "-") && length(args) == 1) return(paste0(fn, .to_python(args[[1]])))
   if (fn == ":" && length(args) == 2) return(paste0(.to_python(args[[1]]), ":", .to_python(args[[2]])))
   if (fn %in% .binary_operators && length(args) == 2) {
@@ -206,6 +207,30 @@ ss_formula_to_python <- function(formula) {
   if (fn %in% .passed_functions && length(args) == 1) return(sprintf("%s(%s)", fn, .to_python(args[[1]])))
   .abort(sprintf("the term '%s' cannot be translated to the Python core; compute the column first or use I()",
                  paste(deparse(expr), collapse = " ")))
+}
+
+# Several LLM sources (synthsurvey/models/references.py): llm_mean[gpt4o], llm_mean[q2],
+# llm_mean[q2, gpt4o] and llm_mean["gpt-4o"] parse in R as calls to `[`; they carry over with
+# labels that are not identifiers (or whole numbers) quoted, as the core writes them.
+.reference_to_python <- function(expr, args) {
+  feature <- args[[1]]
+  labels <- args[-1]
+  written <- paste(deparse(expr), collapse = " ")
+  if (!is.name(feature) || !startsWith(as.character(feature), "llm_") || !length(labels) %in% 1:2) {
+    .abort(sprintf("the term '%s' cannot be translated: write llm_x[source], llm_x[item] or llm_x[item, source]",
+                   written))
+  }
+  label_text <- function(label) {
+    if (is.name(label) && nzchar(as.character(label))) label <- as.character(label)
+    else if (is.numeric(label) && length(label) == 1) label <- format(label, scientific = FALSE)
+    else if (!is.character(label) || length(label) != 1) {
+      .abort(sprintf("the term '%s' cannot be translated: labels are names or strings", written))
+    }
+    if (grepl("^[A-Za-z_][A-Za-z0-9_]*$", label) || grepl("^[0-9]+$", label)) return(label)
+    escaped <- gsub("\"", "\\\"", gsub("\\", "\\\\", label, fixed = TRUE), fixed = TRUE)
+    sprintf("\"%s\"", escaped)
+  }
+  sprintf("%s[%s]", as.character(feature), paste(vapply(labels, label_text, ""), collapse = ", "))
 }
 
 # Round-trip a data.frame through pandas (used by the conversion tests); returns the

@@ -232,7 +232,8 @@ ss_fidelity <- function(fits, formula = NULL, by = NULL, coherence = NULL, repli
 #' A self-contained HTML file with tables and figures: distributions per item,
 #' a coefficient forest plot per source, a subgroup heatmap.
 #'
-#' @param x An \code{ss_fidelity} object, an \code{ss_debias} fit or a list of fits.
+#' @param x An \code{ss_fidelity} object, an \code{ss_debias} fit or a list of fits, or an
+#'   \code{ss_sources} comparison (\code{\link{ss_compare_sources}}).
 #' @param path File to write.
 #' @param title Title of the page.
 #' @inheritParams ss_fidelity
@@ -246,6 +247,7 @@ ss_report <- function(x, path, title = "synthsurvey fidelity report", formula = 
                       coherence = NULL) {
   .check_string(path, "path")
   .check_string(title, "title")
+  if (inherits(x, "ss_sources")) return(invisible(.call("sources_report", x$py, path, title)))
   target <- if (inherits(x, "ss_fidelity")) {
     .py(x, function(object) .call("restore", object$pickle))
   } else {

@@ -256,7 +256,9 @@ summary.ss_debias <- function(object, ...) {
     out$sigma <- info$sigma
     out$r.squared <- info$r_squared
     out$adj.r.squared <- info$adj_r_squared
-    out$fstatistic <- c(value = info$f_statistic, numdf = info$df_model, dendf = info$df_resid)
+    if (!is.null(info$f_statistic)) {  # a ridge fit (llm_auto) has none
+      out$fstatistic <- c(value = info$f_statistic, numdf = info$df_model, dendf = info$df_resid)
+    }
     out$df <- c(info$n_coef, info$df_resid, info$n_coef)
   }
   if (!is.null(info$log_likelihood)) {
@@ -292,11 +294,15 @@ print.summary.ss_debias <- function(x, digits = max(3L, getOption("digits") - 3L
   if (info$family == "ols") {
     cat(sprintf("\nResidual standard error: %s on %d degrees of freedom\n",
                 format(signif(x$sigma, digits)), as.integer(info$df_resid)))
-    cat(sprintf("Multiple R-squared:  %s,\tAdjusted R-squared:  %s \n", formatC(x$r.squared, digits = digits),
-                formatC(x$adj.r.squared, digits = digits)))
-    cat(sprintf("F-statistic: %s on %d and %d DF,  p-value: %s\n", formatC(x$fstatistic[["value"]], digits = digits),
-                as.integer(x$fstatistic[["numdf"]]), as.integer(x$fstatistic[["dendf"]]),
-                format.pval(info$f_p_value, digits = digits)))
+    if (is.null(x$fstatistic)) {  # a ridge fit (llm_auto): R-squared on its effective degrees of freedom
+      cat(sprintf("Multiple R-squared:  %s (ridge: no F test)\n", formatC(x$r.squared, digits = digits)))
+    } else {
+      cat(sprintf("Multiple R-squared:  %s,\tAdjusted R-squared:  %s \n", formatC(x$r.squared, digits = digits),
+                  formatC(x$adj.r.squared, digits = digits)))
+      cat(sprintf("F-statistic: %s on %d and %d DF,  p-value: %s\n", formatC(x$fstatistic[["value"]], digits = digits),
+                  as.integer(x$fstatistic[["numdf"]]), as.integer(x$fstatistic[["dendf"]]),
+                  format.pval(info$f_p_value, digits = digits)))
+    }
   } else if (!is.null(x$deviance)) {
     if (!is.null(x$null.deviance)) {
       cat(sprintf("\n    Null deviance: %s  on %d  degrees of freedom\n", format(signif(x$null.deviance, 5)),
@@ -312,10 +318,8 @@ print.summary.ss_debias <- function(x, digits = max(3L, getOption("digits") - 3L
   }
   cat(sprintf("\nPilot answers fitted: %d; population predicted: %d\n", as.integer(info$nobs),
               as.integer(info$n_population)))
-  for (i in seq_len(nrow(x$exclusions))) {
-    cat(sprintf("Excluded %d row(s) (%d pilot): %s\n", as.integer(x$exclusions$n_rows[i]),
-                as.integer(x$exclusions$n_pilot[i]), x$exclusions$reason[i]))
-  }
+  # the core's notes: exclusions (people left out, pilot answers not used), scale findings, sources
+  for (note in unlist(info$notes)) cat(note, "\n", sep = "")
   cat("\n")
   invisible(x)
 }

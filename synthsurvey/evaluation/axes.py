@@ -257,6 +257,8 @@ def coherence_axis(belief_fit, action_fit, alpha=0.05, folds=5, seed=0):
     if belief_fit.samples is not None and action_fit.samples is not None:
         key = belief_fit.key
         draws = belief_fit.samples
+        if "source" in draws.columns:  # several LLM sources: the raw draws of the source the fit reads
+            draws = draws[draws["source"] == belief_fit.source]
         pairs = draws[draws["item"] == belief_fit.item].merge(
             draws[draws["item"] == action_fit.item], on=[key, "draw"], suffixes=("_belief", "_action"))
         rows.append(_coherence_row("raw LLM (same draw)", pairs[f"{RESPONSE}_belief"],

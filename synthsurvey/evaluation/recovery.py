@@ -31,7 +31,10 @@ def first_draws(fit):
     when the fit was made from precomputed features."""
     if fit.samples is None:
         return None
-    rows = fit.samples.loc[fit.samples["item"] == fit.item, [fit.key, "draw", "response"]]
+    rows = fit.samples
+    if "source" in rows.columns:  # several LLM sources: the draws of the source the fit reads
+        rows = rows[rows["source"] == fit.source]
+    rows = rows.loc[rows["item"] == fit.item, [fit.key, "draw", "response"]]
     first = rows.sort_values([fit.key, "draw"], kind="stable").drop_duplicates(fit.key)
     mapped = fit.frame[[fit.key]].merge(first, on=fit.key, how="left")
     return mapped["response"].to_numpy(dtype=float)

@@ -8,9 +8,7 @@ accuracy, the structural axis when an analyst formula is given, subgroups, and t
 scale notes; then belief-action coherence and the notes. Numbers show 4 significant digits.
 """
 
-import base64
 import html
-import io
 from pathlib import Path
 
 import numpy as np
@@ -22,24 +20,11 @@ from ..models.formula import parse as parse_formula
 from .estimates import overview as overview_table
 from .estimates import population_by_item
 from .fidelity import FidelityReport, fidelity
+from .html import STYLE, png as _png, subplots as _subplots, table as _table
 from .recovery import recover
+from .sources import SourceComparison
+from .sources_report import write_sources_report
 
-STYLE = """
-body { font-family: sans-serif; margin: 1.5em auto; max-width: 1180px; padding: 0 10px; color: #222; }
-table { border-collapse: collapse; font-size: 0.82em; margin: 0.4em 0 1.2em; max-width: 100%; }
-th, td { border: 1px solid #ccc; padding: 2px 5px; text-align: right; white-space: nowrap; }
-th { background: #f3f3f3; white-space: normal; }
-td:first-child, th:first-child { text-align: left; white-space: normal; overflow-wrap: anywhere; max-width: 16em; }
-td:last-child { white-space: normal; overflow-wrap: anywhere; min-width: 6em; }
-table.overview td:last-child { text-align: left; }
-.wide { overflow-x: auto; max-width: 100%; }
-img { max-width: 100%; height: auto; }
-.note { color: #555; font-size: 0.88em; max-width: 60em; }
-nav ul { display: flex; flex-wrap: wrap; gap: 0.2em 1.4em; list-style: none; padding-left: 0; }
-nav li { max-width: 100%; overflow-wrap: anywhere; }
-h2, h3, p { overflow-wrap: anywhere; }
-section { border-top: 2px solid #ddd; margin-top: 1.5em; }
-"""
 COMPARED = ("Each row compares a method's population distribution with human answers it was not fit on: the pilot "
             "is split into the fits' folds; for each fold, every method estimates the population distribution "
             "without that fold's answers (the model fit on the other folds predicts everybody, rectified by PPI++ "
@@ -47,32 +32,6 @@ COMPARED = ("Each row compares a method's population distribution with human ans
             "averaged over the folds. The <b>human floor</b> row is computed the same way: the other folds' answers "
             "alone against the held-out fold. Distances between samples are biased upward; a method at the floor "
             "does as well as the pilot itself.")
-
-
-def _subplots(figsize):
-    """A (figure, axis) pair drawn off-screen: matplotlib's object API without pyplot, so making a
-    report never switches the backend of a notebook that shows its own figures."""
-    from matplotlib.figure import Figure  # imported when a figure is drawn: `import synthsurvey` stays fast
-
-    figure = Figure(figsize=figsize)
-    return figure, figure.subplots()
-
-
-def _png(figure):
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
-    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img alt="figure" src="data:image/png;base64,{encoded}">'
-
-
-def _table(frame, columns=None, css_class=None):
-    """A DataFrame as an HTML table, numbers to 4 significant digits, in a box that scrolls if a
-    table is ever wider than the page."""
-    shown = frame if columns is None else frame[[c for c in columns if c in frame.columns]]
-    shown = shown.copy()
-    for column in shown.columns:
-        shown[column] = [format_number(v) if not isinstance(v, str) else v for v in shown[column]]
-    return f"<div class='wide'>{shown.to_html(index=False, border=0, escape=True, classes=css_class)}</div>"
 
 
 def _interval(estimate, low, high):
@@ -308,7 +267,10 @@ def write_report(path, population, overview, report=None, structural=None, scale
 def report(fits_or_report, path, title="synthsurvey report", **fidelity_options):
     """Write the HTML report to ``path`` and return the path. Pass fits (one or a list; the
     population estimates come first, then fidelity with ``fidelity_options``: ``formula`` gives
-    the structural axis of its item) or a FidelityReport (fidelity sections only)."""
+    the structural axis of its item), a FidelityReport (fidelity sections only), or a
+    SourceComparison (``compare_sources``: its section, ``sources_report.sources_section``)."""
+    if isinstance(fits_or_report, SourceComparison):
+        return write_sources_report(fits_or_report, path, title)
     if isinstance(fits_or_report, FidelityReport):
         return write_report(path, None, None, fits_or_report, title=title)
     fits = fits_or_report if isinstance(fits_or_report, (list, tuple)) else [fits_or_report]

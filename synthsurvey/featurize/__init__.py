@@ -10,9 +10,11 @@ adapter (``featurize.dask``), which the in-memory modules never import.
 import numpy as np
 
 from ..common.checks import numeric_values, require_columns
+from ..common.errors import SynthsurveyError
 from . import dask as dask_adapter
 from .scale_inference import resolve_scales
 from .scales import Scale, answers_by_item, scales_table
+from .sources import has_sources, source_feature_table
 from .table import DEFAULT_QUANTILES, feature_table
 
 
@@ -20,7 +22,9 @@ def features(samples, key="id", scales=None, quantiles=DEFAULT_QUANTILES, split_
     """Summarise each (key, item) vector of LLM draws.
 
     samples: long DataFrame with columns ``key``, ``item``, ``draw``, ``response``
-        (numeric responses; pass ``item`` as a Categorical for speed on large tables).
+        (numeric responses; pass ``item`` as a Categorical for speed on large tables), and
+        optionally ``source`` (the LLM, prompt or fine-tune a draw came from; see
+        ``featurize.sources``): the table then has one row per (key, item, source).
     key: column linking draws to respondents (their own id) or to personas.
     scales: optional ``{item: declaration}`` (see ``Scale`` and ``scales.as_scale``);
         undeclared items are inferred (``infer_scales`` reports how).
@@ -38,7 +42,12 @@ def features(samples, key="id", scales=None, quantiles=DEFAULT_QUANTILES, split_
     partitions).
     """
     if dask_adapter.is_dask(samples):
+        if has_sources(samples):
+            raise SynthsurveyError("samples with a 'source' column are summarised in memory only: compute "
+                                   "each source's features from its own Dask table, or pass a pandas table")
         return dask_adapter.dask_features(samples, key, scales, quantiles, split_respondents)[0]
+    if has_sources(samples):
+        return source_feature_table(samples, key=key, scales=scales, quantiles=quantiles)[0]
     return feature_table(samples, key=key, scales=scales, quantiles=quantiles)[0]
 
 

@@ -28,6 +28,7 @@ from ..models.frame import IS_PILOT, RESPONSE
 from .rbridge import frame_from_spec, frame_to_spec, matrix_from_spec
 
 ROW = "_r_row"  # position (1-based) of each frame row's person in R's covariates
+from .rsources import compare_sources, simulate_sources, sources_report, tuned_ids  # noqa: F401 (R calls these)
 
 
 def _frame(spec):
@@ -176,20 +177,23 @@ def features(samples, key, scales):
 
 # fits ----------------------------------------------------------------------------------------------
 
-def debias(formula, samples, humans, covariates, family, key, scales, link, q, features=None):
+def debias(formula, samples, humans, covariates, family, key, scales, link, q, features=None, source=None,
+           tuned_on=None):
     """ss_debias with a formula in the Python core's syntax: the fitted DebiasResults."""
     samples, humans, covariates, features = _tables(samples, humans, covariates, key, features=features)
     return core_debias(formula, samples, humans, covariates, family=family, key=key,
-                       scales=_scales(scales), link=link, q=float(q), features=features)
+                       scales=_scales(scales), link=link, q=float(q), features=features, source=source,
+                       tuned_on=tuned_ids(tuned_on))
 
 
-def debias_model(formula, samples, humans, covariates, family, key, scales, link, q, features=None):
+def debias_model(formula, samples, humans, covariates, family, key, scales, link, q, features=None, source=None,
+                 tuned_on=None):
     """The DebiasModel of ``formula`` (an item and the columns R's formula reads) and the columns
     of its frame R builds the design from: id, the row of each person in R's covariates
     (``_r_row``), response, is_pilot and the formula's llm_* features."""
     samples, humans, covariates, features = _tables(samples, humans, covariates, key, True, features)
     model = DebiasModel(formula, samples, humans, covariates, family=family, key=key, scales=_scales(scales),
-                        link=link, q=float(q), features=features)
+                        link=link, q=float(q), features=features, source=source, tuned_on=tuned_ids(tuned_on))
     columns = ["id", *([ROW] if ROW in model.frame.columns else []), RESPONSE, IS_PILOT,
                *model.spec.llm_features]
     return {"model": model, "frame": frame_to_spec(model.frame[columns])}
@@ -208,7 +212,7 @@ def fit_info(fit):
     return {"item": fit.item, "formula": fit.formula, "family": fit.family, "scale": fit.scale.describe(),
             "levels": [float(level) for level in fit.scale.levels], "discrete": bool(fit.scale.is_discrete),
             "nobs": fit.nobs, "n_population": fit.n_population, "link": fit.link, "q": fit.q,
-            "df": float(fit.fitted.df), "n_coef": len(fit.params), **statistics}
+            "df": float(fit.fitted.df), "n_coef": len(fit.params), **statistics, "notes": list(fit.notes)}
 
 
 def fit_table(fit, alpha):

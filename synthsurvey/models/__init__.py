@@ -4,18 +4,20 @@ adapter. ``debias`` is the public entry point; it dispatches Dask samples to the
 (``models.distributed``), which the in-memory modules never import.
 """
 
+from ..common.errors import SynthsurveyError
 from ..featurize import dask as dask_features_adapter
 from ..featurize.table import DEFAULT_QUANTILES
 from . import distributed
 from .defaults import default_formula
 from .items import fit_items as fit_items_in_memory
+from .formula import parse as formula_spec
 from .model import DebiasModel
 from .results import DebiasResults
 
 
 def debias(formula, samples, humans, covariates=None, family="ols", key="id", scales=None,
            link="logit", q=0.5, quantiles=DEFAULT_QUANTILES, features=None, split_respondents=False,
-           unseen_levels="error"):
+           unseen_levels="error", source=None, tuned_on=None):
     """Fit a debiasing regression of one item's human answers on its LLM draw features.
 
     formula: ``"item ~ llm_mean + llm_sd + age + C(educ)"``; ``llm_*`` names are the
@@ -31,6 +33,12 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
         or one for every item; answers and draws equal to a missing code are left out and counted.
     unseen_levels: ``"error"`` (default) when a categorical covariate has a level no pilot
         respondent has, or ``"exclude"`` to leave those people out of the population (counted).
+    source: with several LLM sources (a ``source`` column in samples), the one plain names such as
+        ``llm_mean`` read; ``llm_mean[gpt4o]`` names another, ``llm_mean[q2]`` another item's
+        feature, ``llm_auto`` the features chosen by cross-validation (see ``models.sources``).
+    tuned_on: ids a source was tuned (fine-tuned) on, ``{source: ids}`` (or the ids, with one
+        source): their pilot answers neither fit nor correct the debiaser (the fit's notes say how
+        many untouched pilot answers remain).
 
     Returns a DebiasResults (``DebiasModel(...).fit()``). People excluded for a legitimate reason
     (no draws for the item, missing covariates) and pilot answers not used (missing, or a missing
@@ -42,10 +50,17 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
     respondent's draws may span partitions.
     """
     if features is None and dask_features_adapter.is_dask(samples):
+        if source is not None or tuned_on is not None or "source" in samples.columns:
+            raise SynthsurveyError("several LLM sources (source=, tuned_on=, a 'source' column) need in-memory "
+                                   "samples or a precomputed features= table")
+        if any("[" in name for name in formula_spec(formula).llm_features):
+            raise SynthsurveyError(f"{formula!r} reads another item's features: Dask samples give only the formula "
+                                   "item's; pass in-memory samples or a precomputed features= table")
         return distributed.debias_dask(formula, samples, humans, covariates, family, key, scales, link, q,
                                        quantiles, split_respondents, unseen_levels)
     return DebiasModel(formula, samples, humans, covariates, family=family, key=key, scales=scales, link=link,
-                       q=q, quantiles=quantiles, features=features, unseen_levels=unseen_levels).fit()
+                       q=q, quantiles=quantiles, features=features, unseen_levels=unseen_levels, source=source,
+                       tuned_on=tuned_on).fit()
 
 
 def fit_items(samples, humans, covariates=None, items=None, formulas=None, families=None, scales=None,

@@ -2,7 +2,10 @@
 
 A debiasing formula reads ``item ~ rhs``: the left-hand side names an item
 (``Q("item name")`` for names that are not identifiers), ``llm_*`` names on the
-right are that item's draw features, other names are covariates.
+right are that item's draw features, other names are covariates. ``llm_mean[src]``,
+``llm_mean[q2]`` and ``llm_mean[q2, src]`` name a feature of another source or item (see
+``references``; they reach patsy as ``Q('<column>')`` and come back readable in term names), and
+``llm_auto`` the draw features chosen by cross-validation (see ``selection``).
 """
 
 import ast
@@ -14,6 +17,7 @@ import patsy
 import scipy.linalg
 
 from ..common.errors import SynthsurveyError, preview
+from . import references as refs
 
 FORMULA_NAMESPACE = {
     "np": np, "log": np.log, "log1p": np.log1p, "exp": np.exp, "sqrt": np.sqrt, "abs": np.abs,
@@ -34,6 +38,8 @@ class FormulaSpec:
     covariates: tuple
     has_intercept: bool
     categorical: tuple = ()  # columns wrapped in C(...): coded as categories whatever their type
+    references: tuple = ()  # bracket references (references.Reference), in order of appearance
+    auto: tuple = ()  # the llm_auto terms (column names: "llm_auto", "llm_auto[src]" ...)
 
 
 def parse(formula):
@@ -42,21 +48,29 @@ def parse(formula):
         raise SynthsurveyError(f"formula must be a string 'item ~ terms', got {formula!r}")
     lhs, rhs = (part.strip() for part in formula.split("~"))
     item = _item_name(lhs, formula)
+    rhs, references = refs.rewrite(rhs) if rhs else (rhs, ())
     try:
         description = patsy.ModelDesc.from_formula(rhs if rhs else "1")
     except patsy.PatsyError as error:
         raise SynthsurveyError(f"cannot parse the right-hand side of {formula!r}: {error}") from None
-    names, categorical = [], []
+    names, categorical, auto = [], [], []
     for term in description.rhs_termlist:
         for factor in term.factors:
             for name in _names_in(factor.code):
                 if name not in names:
                     names.append(name)
+                if _is_auto(name):
+                    if len(term.factors) != 1 or factor.code not in (name, refs.quoted(name)):
+                        raise SynthsurveyError(
+                            f"{refs.readable(term.name())!r} in {formula!r}: {refs.AUTO} stands for a set of draw "
+                            f"features and must be a term of its own (item ~ {refs.AUTO} + covariates)")
+                    auto.append(name)
             categorical += [name for name in _categorical_in(factor.code) if name not in categorical]
     has_intercept = any(not term.factors for term in description.rhs_termlist)
     llm = tuple(n for n in names if n.startswith("llm_"))
     covariates = tuple(n for n in names if not n.startswith("llm_"))
-    return FormulaSpec(formula, item, rhs or "1", llm, covariates, has_intercept, tuple(categorical))
+    return FormulaSpec(formula, item, rhs or "1", llm, covariates, has_intercept, categorical=tuple(categorical),
+                       references=references, auto=tuple(auto))
 
 
 def _categorical_in(code):
@@ -66,6 +80,10 @@ def _categorical_in(code):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "C" and node.args:
             found += _names_in(ast.unparse(node.args[0]))
     return found
+
+
+def _is_auto(name):
+    return name == refs.AUTO or name.startswith(refs.AUTO + "[")
 
 
 def item_lhs(item):
@@ -205,8 +223,16 @@ def build(rhs, frame):
     try:
         matrix = patsy.dmatrix(rhs, patsy_ready(frame), eval_env=env, NA_action="raise", return_type="dataframe")
     except patsy.PatsyError as error:
-        raise SynthsurveyError(f"cannot build the design of '{rhs}': {error}") from None
-    return Design(matrix, matrix.design_info)
+        raise SynthsurveyError(f"cannot build the design of '{refs.readable(rhs)}': {error}") from None
+    return Design(_readable_columns(matrix), matrix.design_info)
+
+
+def _readable_columns(matrix):
+    """``matrix`` with ``Q('llm_x[...]')`` in its column names written back as ``llm_x[...]``."""
+    names = [refs.readable(str(column)) for column in matrix.columns]
+    if names != list(matrix.columns):
+        matrix.columns = names
+    return matrix
 
 
 def unseen_levels(spec, pilot_rows, rows):
@@ -246,7 +272,7 @@ def rebuild(design, frame, matrix=None):
                                                 return_type="dataframe")
     except patsy.PatsyError as error:
         raise SynthsurveyError(f"cannot evaluate the design on new rows: {error}") from None
-    return matrix
+    return _readable_columns(matrix)
 
 
 def rank_deficiency(matrix):

@@ -54,6 +54,19 @@ class Exclusions:
         if n_rows:
             self.rows.append({"reason": reason, "n_rows": int(n_rows), "n_pilot": int(n_pilot), "scope": scope})
 
+    def refine(self, reason, refined):
+        """Say more precisely why some of the people counted under ``reason`` were left out: the
+        ``refined`` row (a dict: reason, n_rows, n_pilot) takes its counts out of that row."""
+        for row in self.rows:
+            if row["reason"] == reason and row["n_rows"] >= refined["n_rows"]:
+                row["n_rows"] -= refined["n_rows"]
+                row["n_pilot"] -= refined["n_pilot"]
+                break
+        else:
+            raise AssertionError(f"no exclusion {reason!r} holds the {refined['n_rows']} people of {refined['reason']!r}")
+        self.rows = [row for row in self.rows if row["n_rows"]]
+        self.add_count(refined["reason"], refined["n_rows"], refined["n_pilot"], row.get("scope", POPULATION))
+
     def table(self):
         return pd.DataFrame(self.rows, columns=["reason", "n_rows", "n_pilot", "scope"])
 

@@ -14,12 +14,15 @@ from ..common.checks import require_columns, require_frame
 from ..common.errors import SynthsurveyError, preview
 from ..common.results import Frozen
 from ..featurize.scales import answers_by_item, restrict_declarations, scales_from_features
+from ..featurize.sources import has_sources, source_feature_table
 from ..featurize.table import DEFAULT_QUANTILES, feature_table
 from . import formula as formulas
 from .families import check_family, fit_family
 from .frame import (IS_PILOT, RESPONSE, check_humans, check_levels, complete_rows, item_frame,
                     population_size)
 from .results import DebiasResults
+from .selection import Selector
+from .sources import Sources
 
 
 UNSEEN_LEVELS = ("error", "exclude")
@@ -36,12 +39,16 @@ class DebiasModel(Frozen):
     excluded), ``missing_draws`` (the item's draws left out as missing: {"nan", "codes",
     "keys_without_draws"} or None), ``has_covariates`` (per frame row), ``is_pilot``,
     ``unseen_levels``, ``prebuilt`` (a ``formula.Prebuilt`` design used instead of the formula's,
-    or None; see ``with_design``).
+    or None; see ``with_design``);
+    with several LLM sources or cross-item features (see ``models.sources``): ``sources`` (items,
+    sources, default, tuned-on ids), ``plan`` (the formula resolved against them; ``plan.primary``
+    is the source plain names and the base predictor read), ``humans`` (the checked pilot table),
+    ``selector`` (``llm_auto``'s, or None) and ``notes``.
     """
 
     def __init__(self, formula, samples=None, humans=None, covariates=None, family="ols", key="id",
                  scales=None, link="logit", q=0.5, quantiles=DEFAULT_QUANTILES, features=None,
-                 unseen_levels="error"):
+                 unseen_levels="error", source=None, tuned_on=None):
         spec = formulas.parse(formula)
         check_family(family, link)
         require_frame(humans, "humans")
@@ -52,10 +59,12 @@ class DebiasModel(Frozen):
                 f"key={key!r} links samples to personas: pass covariates with columns 'id' and {key!r}")
         if features is None:
             require_frame(samples, "samples")
-            draws = _item_draws(samples, spec.item)  # only the formula's item is summarised
-            answers = answers_by_item(humans.loc[humans["item"] == spec.item]) if "item" in humans else {}
-            features, scale_map = feature_table(draws, key=key, scales=restrict_declarations(scales, [spec.item]),
-                                                quantiles=quantiles, extra_values=answers)
+            draws = _formula_draws(samples, spec)  # only the items the formula reads are summarised
+            items = list(pd.unique(draws["item"]))
+            answers = answers_by_item(humans.loc[humans["item"].isin(items)]) if "item" in humans else {}
+            summarise = source_feature_table if has_sources(draws) else feature_table
+            features, scale_map = summarise(draws, key=key, scales=restrict_declarations(scales, items),
+                                            quantiles=quantiles, extra_values=answers)
         else:
             require_frame(features, "features")
             require_columns(features, [key, "item"], "features")
@@ -68,18 +77,29 @@ class DebiasModel(Frozen):
         pilot = check_humans(humans, _known_ids(humans, features, covariates, samples, key))
         check_levels(pilot.loc[pilot["item"] == spec.item], scale, spec.item)
         missing_draws = features.attrs.get("missing_draws", {}).get(spec.item)
-        built = item_frame(spec.item, features, pilot, covariates, key=key, scale=scale, missing_draws=missing_draws)
-        self._set(spec, family, link, q, key, scale, scale_map, samples, features, covariates, built.frame,
-                  built.exclusions, built.has_covariates, built.n_input, missing_draws, unseen_levels)
+        sources = Sources(features, key, scale_map, source, tuned_on)
+        plan = sources.plan(spec)
+        built = item_frame(spec.item, sources.item_features(spec.item, plan.primary), pilot, covariates, key=key,
+                           scale=scale, missing_draws=missing_draws)
+        for refined in sources.uncovered(spec.item, plan, pilot.loc[pilot["item"] == spec.item, "id"]):
+            built.exclusions.refine(f"no LLM draws for item {spec.item!r}", refined)  # counted once, said precisely
+        frame, notes = sources.mask_tuned(sources.add_columns(built.frame, plan), plan)
+        self._set(plan.spec, family, link, q, key, scale, scale_map, samples, features, covariates, frame,
+                  built.exclusions, built.has_covariates, built.n_input, missing_draws, unseen_levels,
+                  (sources, plan, pilot, notes))
 
     def _set(self, spec, family, link, q, key, scale, scales, samples, features, covariates, frame, exclusions,
-             has_covariates, n_input, missing_draws, unseen_levels, prebuilt=None):
+             has_covariates, n_input, missing_draws, unseen_levels, origin, prebuilt=None):
         """Check the formula's columns on ``frame``, keep its complete rows (and, with
-        ``unseen_levels="exclude"``, the rows whose categorical levels the pilot has), and freeze."""
+        ``unseen_levels="exclude"``, the rows whose categorical levels the pilot has), and freeze.
+        ``origin``: (Sources, Plan, the checked pilot table, notes) of ``models.sources``."""
+        self.sources, self.plan, self.humans, self.notes = origin[0], origin[1], origin[2], tuple(origin[3])
+        self.selector = (Selector(family, self.plan.auto_mean, self.plan.auto_extra) if self.plan.auto_mean
+                         else None)
         formulas.check_columns(spec, frame, f"the frame of item {spec.item!r}")
         used = complete_rows(frame, list(spec.llm_features + spec.covariates), exclusions, has_covariates)
         used &= _seen_levels(spec, frame, used, exclusions, unseen_levels)
-        self.spec, self.formula, self.item = spec, spec.formula, spec.item
+        self.spec, self.formula, self.item = spec, self.plan.formula, spec.item
         self.family, self.link, self.q, self.key = family, link, float(q), key
         self.scale, self.scales = scale, scales
         self.samples, self.features, self.covariates = samples, features, covariates
@@ -97,12 +117,16 @@ class DebiasModel(Frozen):
 
     def _derived(self, spec=None, frame=None, prebuilt=None):
         """A model with another formula, frame or prebuilt design and everything else shared (no
-        features recomputed; the frame keeps its rows, so a prebuilt design still fits it)."""
+        features recomputed; the frame keeps its rows, so a prebuilt design still fits it; the plain
+        feature columns stay those of this model's primary source)."""
         model = object.__new__(DebiasModel)
         exclusions = type(self._exclusions)(list(self._exclusions.rows))
-        model._set(spec or self.spec, self.family, self.link, self.q, self.key, self.scale, self.scales,
-                   self.samples, self.features, self.covariates, self.frame if frame is None else frame,
-                   exclusions, self.has_covariates, self.n_input, self.missing_draws, self.unseen_levels, prebuilt)
+        plan = self.plan if spec is None else self.sources.plan(spec, self.plan.primary)
+        frame = self.sources.add_columns(self.frame if frame is None else frame, plan)
+        model._set(plan.spec, self.family, self.link, self.q, self.key, self.scale, self.scales,
+                   self.samples, self.features, self.covariates, frame, exclusions, self.has_covariates,
+                   self.n_input, self.missing_draws, self.unseen_levels, (self.sources, plan, self.humans, self.notes),
+                   prebuilt)
         return model
 
     def with_design(self, matrix, reads_llm):
@@ -135,12 +159,15 @@ class DebiasModel(Frozen):
         frame[IS_PILOT] = keep
         return self._derived(frame=frame, prebuilt=self.prebuilt)
 
-    def fit_rows(self, rows, design, start=None):
+    def fit_rows(self, rows, design, start=None, matrix=None):
         """Fit the family on the pilot rows selected by boolean mask ``rows`` with ``design``
-        (a formula.Design), warm-started from ``start`` (see ``families.fit_family``). Returns a
-        families.FittedFamily."""
+        (a formula.Design; ``matrix``: its matrix on those rows, when known), warm-started from
+        ``start`` (see ``families.fit_family``). Returns a families.FittedFamily (a
+        selection.SelectedFit with ``llm_auto``)."""
         subset = self.frame.loc[rows & self.is_pilot]
-        matrix = formulas.rebuild(design, subset)
+        matrix = formulas.rebuild(design, subset) if matrix is None else matrix
+        if self.selector is not None:  # llm_auto: candidates cross-validated on these rows only
+            return self.selector.fit(subset[RESPONSE].to_numpy(), matrix, self.scale, link=self.link, q=self.q)
         return fit_family(self.family, subset[RESPONSE].to_numpy(), matrix, self.scale, link=self.link, q=self.q,
                           start=start)
 
@@ -153,13 +180,15 @@ class DebiasModel(Frozen):
                 f"population={len(self.frame)}>")
 
 
-def _item_draws(samples, item):
-    """The rows of ``samples`` for ``item``; an error lists the items when there are none."""
+def _formula_draws(samples, spec):
+    """The rows of ``samples`` for the formula's item and the items its bracket references may name
+    (``llm_mean[q2]``); an error lists the items when the formula's item has none."""
     require_columns(samples, ["item"], "samples")
-    rows = samples.loc[(samples["item"] == item).to_numpy()]
-    if len(rows) == 0:
+    wanted = {spec.item} | {label for reference in spec.references for label in reference.labels}
+    rows = samples.loc[samples["item"].isin(wanted).to_numpy()]
+    if not (rows["item"] == spec.item).any():
         items = pd.unique(samples["item"])
-        raise SynthsurveyError(f"formula item {item!r} is not an item of the samples; items: {preview(items, 12)}")
+        raise SynthsurveyError(f"formula item {spec.item!r} is not an item of the samples; items: {preview(items, 12)}")
     return rows
 
 

@@ -63,7 +63,10 @@ class DebiasResults(Result):
         estimates = pd.DataFrame({"term": self.fitted.params.index.astype(str),
                                   "estimate": self.fitted.params.to_numpy(),
                                   "std_error": self.fitted.std_error.to_numpy(), "df": self.fitted.df})
-        self._set_estimates(estimates, 0.05, fit_notes(model))
+        notes = fit_notes(model) + list(model.notes)
+        if self.selection is not None:
+            notes.append(self.selection.describe())
+        self._set_estimates(estimates, 0.05, notes)
         self._freeze()
 
     # the model's attributes, read through -----------------------------------------------
@@ -81,6 +84,21 @@ class DebiasResults(Result):
     missing_draws = property(lambda self: self.model.missing_draws)
     samples = property(lambda self: self.model.samples)
     has_covariates = property(lambda self: self.model.has_covariates)
+    source = property(lambda self: self.model.plan.primary)  # the source plain names and "base" read
+    selection = property(lambda self: getattr(self.fitted, "selection", None))  # llm_auto's choice, or None
+
+    def selections(self, folds=5, seed=0):
+        """What ``llm_auto`` chose on the whole pilot and in each cross-fitting fold's training rows
+        (DataFrame: fold (-1: the whole pilot), candidate, n_rows, cv_error); empty without it."""
+        if self.selection is None:
+            return pd.DataFrame(columns=["fold", "candidate", "n_rows", "cv_error"])
+        fits = [(-1, self.fitted)] + list(enumerate(crossfit.fold_models(self, folds, seed)[2]))
+        rows = []
+        for fold, fitted in fits:
+            table = fitted.selection.table
+            rows.append({"fold": fold, "candidate": fitted.selection.chosen, "n_rows": fitted.selection.n,
+                         "cv_error": float(table.loc[table["chosen"], "cv_error"].iloc[0])})
+        return pd.DataFrame(rows)
 
     def _checked_design(self):
         model = self.model
@@ -115,8 +133,13 @@ class DebiasResults(Result):
 
     def fit_rows(self, rows, design=None):
         """The family fit on the pilot rows of boolean mask ``rows`` (cross-fitting uses this),
-        warm-started from the whole pilot's fit (ordinal)."""
-        return self.model.fit_rows(rows, design or self.design, start=self.fitted.start_values())
+        warm-started from the whole pilot's fit (ordinal). This fit's own patsy design was built on
+        the pilot rows, so its matrix is sliced rather than rebuilt (the same matrix)."""
+        start = self.fitted.start_values() if hasattr(self.fitted, "start_values") else None
+        if design is None and isinstance(self.design, formulas.Design):
+            matrix = self.design.matrix[np.asarray(rows)[self.is_pilot]]
+            return self.model.fit_rows(rows, self.design, start=start, matrix=matrix)
+        return self.model.fit_rows(rows, design or self.design, start=start)
 
     def design_matrix(self, frame=None, matrix=None):
         """Design matrix (DataFrame) of the fitted formula on ``frame`` (default: all rows); for a
