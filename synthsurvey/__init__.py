@@ -26,8 +26,10 @@ _PUBLIC = {
     "DebiasModel": ("synthsurvey.models.model", "DebiasModel"),
     "DebiasResults": ("synthsurvey.models.results", "DebiasResults"),
     "DistributedFit": ("synthsurvey.models.distributed", "DistributedFit"),
+    "Design": ("synthsurvey.models.sampling", "Design"),
     # inference
     "population_mean": ("synthsurvey.inference.population", "population_mean"),
+    "population_total": ("synthsurvey.inference.population", "population_total"),
     "population_shares": ("synthsurvey.inference.population", "population_shares"),
     "population_quantile": ("synthsurvey.inference.population", "population_quantile"),
     "population_ols": ("synthsurvey.inference.coefficients", "population_ols"),

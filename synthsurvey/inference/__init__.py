@@ -4,7 +4,7 @@ takes the fit first; in-memory and distributed fits both work (``estimation_fram
 
 from .coefficients import population_logit, population_ols
 from .planning import plan_pilot
-from .population import PopulationResult, population_mean, population_quantile, population_shares
+from .population import PopulationResult, population_mean, population_quantile, population_shares, population_total
 
-__all__ = ["population_mean", "population_shares", "population_quantile", "population_ols", "population_logit",
-           "plan_pilot", "PopulationResult"]
+__all__ = ["population_mean", "population_total", "population_shares", "population_quantile", "population_ols",
+           "population_logit", "plan_pilot", "PopulationResult"]

@@ -10,10 +10,12 @@ from . import distributed
 from .defaults import default_formula
 from .model import DebiasModel
 from .results import DebiasResults
+from .sampling import Design, as_design
 
 
 def debias(formula, samples, humans, covariates=None, family="ols", key="id", scales=None,
-           link="logit", q=0.5, quantiles=DEFAULT_QUANTILES, features=None, split_respondents=False):
+           link="logit", q=0.5, quantiles=DEFAULT_QUANTILES, features=None, split_respondents=False, design=None,
+           cluster=None, strata=None):
     """Fit a debiasing regression of one item's human answers on its LLM draw features.
 
     formula: ``"item ~ llm_mean + llm_sd + age + C(educ)"``; ``llm_*`` names are the
@@ -24,6 +26,10 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
     family: ``"ols"``, ``"ordinal"`` (``link`` logit or probit), ``"logit"`` (binary items),
         ``"mnlogit"`` or ``"quantreg"`` (quantile ``q``).
     features: optional precomputed ``ss.features(samples)`` table (then ``samples`` may be None).
+    design: how the pilot was drawn from the population (an ``ss.Design``; simple random by
+        default); ``cluster="UserID"`` and ``strata="region"`` are shortcuts naming covariate
+        columns. Cross-fitting folds hold whole clusters and every estimate from the fit uses the
+        design (see ``models.sampling``).
 
     Returns a DebiasResults (``DebiasModel(...).fit()``). Rows excluded for a legitimate reason
     (no draws for the item, missing covariates) are counted in ``result.exclusions``; bad input
@@ -33,11 +39,12 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
     DistributedFit is returned (see ``models.distributed``); ``split_respondents`` says whether a
     respondent's draws may span partitions.
     """
+    design = as_design(design, cluster, strata)
     if features is None and dask_features_adapter.is_dask(samples):
         return distributed.debias_dask(formula, samples, humans, covariates, family, key, scales, link, q,
-                                       quantiles, split_respondents)
+                                       quantiles, split_respondents, design)
     return DebiasModel(formula, samples, humans, covariates, family=family, key=key, scales=scales, link=link,
-                       q=q, quantiles=quantiles, features=features).fit()
+                       q=q, quantiles=quantiles, features=features, design=design).fit()
 
 
-__all__ = ["debias", "default_formula", "DebiasModel", "DebiasResults"]
+__all__ = ["debias", "default_formula", "DebiasModel", "DebiasResults", "Design"]

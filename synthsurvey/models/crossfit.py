@@ -1,7 +1,9 @@
 """Cross-fitted predictions: no pilot row is predicted by a model trained on it.
 
-The pilot is split at random into K folds. Fold k's rows are predicted by the model fit on
-the other K-1 folds; everybody outside the pilot gets the average of the K fold models'
+The pilot is split at random into K folds, of whole clusters when the fit's pilot design has
+them (a respondent's rows never straddle folds, so no row is predicted by a model trained on
+its own respondent's other answers). Fold k's rows are predicted by the model fit on the other
+K-1 folds; everybody outside the pilot gets the average of the K fold models'
 predictions (cross-prediction-powered inference, Zrnic & Candes 2024). Without this the
 pilot would both train the debiaser and grade it, shrinking the residuals the confidence
 intervals are built from.
@@ -28,12 +30,19 @@ class CrossFitCache:
         self.predictions = {}
 
 
-def fold_assignment(n_pilot, folds, seed):
-    """Fold number (0..folds-1) of each pilot row, balanced and shuffled with ``seed``."""
+def fold_assignment(n_pilot, folds, seed, groups=None):
+    """Fold number (0..folds-1) of each pilot row, balanced and shuffled with ``seed``; with
+    ``groups`` (an integer code per pilot row, e.g. its cluster) whole groups share a fold and the
+    folds are balanced in groups."""
     folds = check_count(folds, "folds", minimum=2)
-    if folds > n_pilot:
-        raise SynthsurveyError(f"folds must be between 2 and the pilot size ({n_pilot}), got {folds}")
-    return np.random.default_rng(seed).permutation(n_pilot) % folds
+    if groups is None:
+        if folds > n_pilot:
+            raise SynthsurveyError(f"folds must be between 2 and the pilot size ({n_pilot}), got {folds}")
+        return np.random.default_rng(seed).permutation(n_pilot) % folds
+    labels, codes = np.unique(groups, return_inverse=True)
+    if folds > len(labels):
+        raise SynthsurveyError(f"folds must be between 2 and the number of pilot clusters ({len(labels)}), got {folds}")
+    return (np.random.default_rng(seed).permutation(len(labels)) % folds)[codes]
 
 
 def fold_models(fit, folds=5, seed=0):
@@ -43,7 +52,9 @@ def fold_models(fit, folds=5, seed=0):
     cache = fit.crossfit_cache.fold_models
     if key not in cache:
         pilot_rows = np.flatnonzero(fit.is_pilot)
-        fold = fold_assignment(len(pilot_rows), folds, seed)
+        design = fit.pilot_design
+        groups = None if design.cluster is None else design.cluster_codes(fit.frame)[pilot_rows]
+        fold = fold_assignment(len(pilot_rows), folds, seed, groups)
         models = []
         for k in range(folds):
             train = fit.is_pilot.copy()

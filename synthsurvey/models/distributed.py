@@ -25,7 +25,7 @@ from .model import DebiasModel
 
 
 def debias_dask(formula, samples, humans, covariates, family, key, scales, link, q, quantiles,
-                split_respondents):
+                split_respondents, design=None):
     """debias on Dask samples: the item's features are computed partition by partition. With
     ``key="id"`` only the pilot's features come into memory and a DistributedFit is returned;
     with a persona key the (small) feature table is computed and the fit is the usual one."""
@@ -53,7 +53,7 @@ def debias_dask(formula, samples, humans, covariates, family, key, scales, link,
             f"the draws of {int(spanning.sum() // 2)} or more ({key}, item) pairs span partitions, e.g. "
             f"{key}={example[key]!r}, item={example['item']!r}: partition the draws by {key}, or pass "
             "split_respondents=True")
-    options = dict(family=family, key=key, scales=scale_map, link=link, q=q, features=table)
+    options = dict(family=family, key=key, scales=scale_map, link=link, q=q, features=table, design=design)
     if key != "id":
         return DebiasModel(formula, None, humans, covariates, **options).fit()
     item_answers = humans[humans["item"] == spec.item]
@@ -105,6 +105,7 @@ class DistributedFit(Result):
         self.family = pilot_fit.family
         self.scale = pilot_fit.scale
         self.nobs = pilot_fit.nobs
+        self.pilot_design = pilot_fit.pilot_design
         self.pilot_ids = pilot_fit.frame["id"].to_numpy()
         self.exclusions = pd.concat([pilot_fit.exclusions, pd.DataFrame(list(extra_exclusions),
                                      columns=["reason", "n_rows", "n_pilot"])], ignore_index=True)
@@ -170,7 +171,7 @@ class DistributedFit(Result):
         fit = self.pilot_fit
         table = self.features.compute().sort_values([self.key, "item"], kind="stable").reset_index(drop=True)
         return DebiasModel(self.formula, None, self.humans, self.covariates, family=fit.family, key=self.key,
-                           scales=self.scales, link=fit.link, q=fit.q, features=table).fit()
+                           scales=self.scales, link=fit.link, q=fit.q, features=table, design=self.pilot_design).fit()
 
     def __repr__(self):
         return f"<DistributedFit item={self.item!r} family={self.family} pilot={self.nobs}>"

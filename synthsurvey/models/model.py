@@ -18,6 +18,7 @@ from . import formula as formulas
 from .families import check_family, fit_family
 from .frame import IS_PILOT, RESPONSE, check_humans, check_levels, complete_rows, item_frame
 from .results import DebiasResults
+from .sampling import as_design
 
 
 class DebiasModel(Frozen):
@@ -27,11 +28,12 @@ class DebiasModel(Frozen):
     ``key``, ``scale`` (the item's), ``scales`` (every item's), ``samples`` (the raw draws, or None
     when built from a feature table), ``features`` (the feature table), ``covariates``,
     ``frame`` (the rows the formula can use), ``exclusions`` (reason, n_rows, n_pilot),
-    ``has_covariates`` (per frame row), ``is_pilot``.
+    ``has_covariates`` (per frame row), ``is_pilot``, ``pilot_design`` (how the pilot was drawn from
+    the frame: a ``sampling.Design``, simple random by default).
     """
 
     def __init__(self, formula, samples=None, humans=None, covariates=None, family="ols", key="id",
-                 scales=None, link="logit", q=0.5, quantiles=DEFAULT_QUANTILES, features=None):
+                 scales=None, link="logit", q=0.5, quantiles=DEFAULT_QUANTILES, features=None, design=None):
         spec = formulas.parse(formula)
         check_family(family, link)
         require_frame(humans, "humans")
@@ -55,10 +57,10 @@ class DebiasModel(Frozen):
         check_levels(pilot.loc[pilot["item"] == spec.item], scale, spec.item)
         built = item_frame(spec.item, features, pilot, covariates, key=key)
         self._set(spec, family, link, q, key, scale, scale_map, samples, features, covariates, built.frame,
-                  built.exclusions, built.has_covariates)
+                  built.exclusions, built.has_covariates, as_design(design))
 
     def _set(self, spec, family, link, q, key, scale, scales, samples, features, covariates, frame, exclusions,
-             has_covariates):
+             has_covariates, pilot_design):
         """Check the formula's columns on ``frame``, keep its complete rows, and freeze."""
         formulas.check_columns(spec, frame, f"the frame of item {spec.item!r}")
         used = complete_rows(frame, list(spec.llm_features + spec.covariates), exclusions, has_covariates)
@@ -71,15 +73,17 @@ class DebiasModel(Frozen):
         self._exclusions = exclusions
         self.exclusions = exclusions.table()
         self.is_pilot = self.frame[IS_PILOT].to_numpy()
+        pilot_design.check(self.frame, self.is_pilot, f"the frame of item {spec.item!r}")
+        self.pilot_design = pilot_design
         self._freeze()
 
-    def _derived(self, spec=None, frame=None):
+    def _derived(self, spec=None, frame=None, pilot_design=None):
         """A model with another formula or frame and everything else shared (no features recomputed)."""
         model = object.__new__(DebiasModel)
         exclusions = type(self._exclusions)(list(self._exclusions.rows))
         model._set(spec or self.spec, self.family, self.link, self.q, self.key, self.scale, self.scales,
                    self.samples, self.features, self.covariates, self.frame if frame is None else frame,
-                   exclusions, self.has_covariates)
+                   exclusions, self.has_covariates, pilot_design or self.pilot_design)
         return model
 
     def with_formula(self, formula):
@@ -98,6 +102,10 @@ class DebiasModel(Frozen):
         frame.loc[self.is_pilot & ~keep, RESPONSE] = np.nan
         frame[IS_PILOT] = keep
         return self._derived(frame=frame)
+
+    def with_design(self, design):
+        """The same model with another pilot design (an ``ss.Design``)."""
+        return self._derived(pilot_design=as_design(design))
 
     def fit_rows(self, rows, design):
         """Fit the family on the pilot rows selected by boolean mask ``rows`` with ``design``

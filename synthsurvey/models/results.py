@@ -63,6 +63,7 @@ class DebiasResults(Result):
     exclusions = property(lambda self: self.model.exclusions)
     samples = property(lambda self: self.model.samples)
     has_covariates = property(lambda self: self.model.has_covariates)
+    pilot_design = property(lambda self: self.model.pilot_design)
 
     def _checked_design(self):
         model = self.model
@@ -89,6 +90,11 @@ class DebiasResults(Result):
     def with_pilot(self, keep):
         """This model refit with only the pilot rows where boolean mask ``keep`` is true."""
         return self.model.with_pilot(keep).fit()
+
+    def with_design(self, design):
+        """This model refit with another pilot design (an ``ss.Design``: strata, clusters,
+        inclusion probabilities), which every estimate from the new fit uses."""
+        return self.model.with_design(design).fit()
 
     def fit_rows(self, rows, design=None):
         """The family fit on the pilot rows of boolean mask ``rows`` (cross-fitting uses this)."""
