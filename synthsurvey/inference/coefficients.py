@@ -49,7 +49,7 @@ def analyst_design(fit, formula, frame, has_covariates=None):
 
 
 def coefficient_estimate(kernel, fit, formula, kind, to_outcome, method, design, cross_fit, folds, seed, weights,
-                         pilot_weights, finite_population):
+                         pilot_weights, finite_population, leverage=True):
     """(ppi ArrayEstimate, term names, the population.Inputs of the usable rows, exclusions table)
     of the analyst's ``formula`` with a regression ``kernel`` (regression.ols / regression.logistic)."""
     ppi.check_method(method)
@@ -69,17 +69,17 @@ def coefficient_estimate(kernel, fit, formula, kind, to_outcome, method, design,
             f"the pilot has {len(y)} usable answers but {formula!r} has {x_all.shape[1]} coefficients")
     try:
         result = kernel(x_all[inputs.is_pilot], y, f[inputs.is_pilot], rows_all, f_all, method, inputs.sampling,
-                        inputs.weights_pilot, weights_all)
+                        inputs.weights_pilot, weights_all, leverage=leverage)
     except SynthsurveyError as error:
         raise SynthsurveyError(f"{formula!r}: {error}") from None
     return result, list(matrix.columns), inputs, exclusions
 
 
 def _estimate(kernel, fit, formula, kind, to_outcome, method, design, alpha, cross_fit, folds, seed, weights,
-              pilot_weights, finite_population):
+              pilot_weights, finite_population, leverage):
     result, terms, inputs, exclusions = coefficient_estimate(
         kernel, fit, formula, kind, to_outcome, method, design, cross_fit, folds, seed, weights, pilot_weights,
-        finite_population)
+        finite_population, leverage)
     n_all = len(inputs.frame) if not inputs.sampling.independent else int((~inputs.is_pilot).sum())
     rows = estimate_rows(terms, result, len(inputs.answers), n_all, method, inputs.sampling)
     return PopulationResult(rows, alpha, exclusion_notes(exclusions), title=f"Population coefficients: {formula}",
@@ -87,20 +87,23 @@ def _estimate(kernel, fit, formula, kind, to_outcome, method, design, alpha, cro
 
 
 def population_ols(fit, formula, method="ppi++", design="subsample", alpha=0.05, cross_fit=True, folds=5,
-                   seed=0, weights=None, pilot_weights=None, finite_population=True):
+                   seed=0, weights=None, pilot_weights=None, finite_population=True, leverage=True):
     """OLS coefficients of ``formula`` (item ~ covariates) over the population: a PopulationResult
-    with one row per coefficient (term names as patsy gives them)."""
+    with one row per coefficient (term names as patsy gives them) and ``vcov()``. ``leverage``:
+    the HC2 small-sample correction (see ``regression``); False gives ``survey::svyglm``'s
+    sandwich exactly."""
     check_fit_first(fit, formula, "population_ols")
     alpha = check_alpha(alpha)
     return _estimate(regression.ols, fit, formula, "response", lambda values: values, method, design, alpha, cross_fit,
-                     folds, seed, weights, pilot_weights, finite_population)
+                     folds, seed, weights, pilot_weights, finite_population, leverage)
 
 
 def population_logit(fit, formula, method="ppi++", design="subsample", alpha=0.05, cross_fit=True, folds=5,
-                     seed=0, weights=None, pilot_weights=None, finite_population=True):
+                     seed=0, weights=None, pilot_weights=None, finite_population=True, leverage=True):
     """Logistic-regression coefficients of ``formula`` for a binary item over the population.
     The outcome is 1 at the item's higher level; predictions are the fit's probability of it
-    (an ols fit's expected answer is rescaled to [0, 1] and clipped)."""
+    (an ols fit's expected answer is rescaled to [0, 1] and clipped). ``leverage`` as in
+    ``population_ols`` (False: ``svyglm(family = quasibinomial)`` exactly)."""
     check_fit_first(fit, formula, "population_logit")
     alpha = check_alpha(alpha)
     if fit.scale.n_levels != 2:
@@ -111,8 +114,8 @@ def population_logit(fit, formula, method="ppi++", design="subsample", alpha=0.0
     else:
         kind = "response"
 
-        def kernel(x, y, f, x_all, f_all, *rest):
+        def kernel(x, y, f, x_all, f_all, *rest, **options):
             rescale = lambda values: np.clip((values - low) / (high - low), 0, 1)  # noqa: E731
-            return regression.logistic(x, y, rescale(f), x_all, rescale(f_all), *rest)
+            return regression.logistic(x, y, rescale(f), x_all, rescale(f_all), *rest, **options)
     return _estimate(kernel, fit, formula, kind, lambda values: (values == high).astype(float), method, design,
-                     alpha, cross_fit, folds, seed, weights, pilot_weights, finite_population)
+                     alpha, cross_fit, folds, seed, weights, pilot_weights, finite_population, leverage)

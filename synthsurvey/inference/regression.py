@@ -15,7 +15,13 @@ convergence check and a clear error on separation. The bread is the derivative o
 estimating equation at the estimate, lam H_pop + (1 - lam) H_pilot (the pilot's own Hessian for
 the classical estimate, which is ``svyglm(family = quasibinomial)``).
 
-Degrees of freedom: the design's df minus the coefficients plus one (``svyglm``'s residual df).
+Small samples: by default each pilot row's residual is divided by sqrt(1 - h_ii), h_ii its
+(weighted) leverage in the pilot regression (for the logit, at the pilot Hessian): the HC2
+correction inside the design-based sandwich (under clusters, row by row: a diagonal version of
+Bell and McCaffrey's CR2). Measured on simple random pilots of 30 (README): svyglm's sandwich with
+t intervals covered 0.927 (classical) and 0.914 (PPI++), HC1 0.941/0.933, HC2 closest to 0.95.
+``leverage=False`` gives ``svyglm``'s sandwich exactly. Degrees of freedom: the design's df minus
+the coefficients plus one (``svyglm``'s residual df).
 """
 
 import numpy as np
@@ -51,6 +57,15 @@ def _regression_df(sampling, n_coefficients):
     return max(sampling.pilot.df - n_coefficients + 1, 1.0)
 
 
+def leverage_scale(weights, x, inv_hessian, leverage):
+    """1 / sqrt(1 - h_ii) per pilot row (ones without the correction); h_ii = w_i x_i' H^-1 x_i with
+    w normalised to sum 1 and H the matching Hessian (so the h_ii sum to the number of terms)."""
+    if not leverage:
+        return np.ones(len(x))
+    hat = weights * np.einsum("ij,jk,ik->i", x, inv_hessian, x)
+    return 1.0 / np.sqrt(np.clip(1.0 - hat, 1e-8, None))
+
+
 def _setup(x, y, x_all, method, design, weights, weights_all, finite_population):
     n, n_all = len(y), len(x_all)
     sampling = designs.from_sizes(design, n, n_all, finite_population)
@@ -60,7 +75,7 @@ def _setup(x, y, x_all, method, design, weights, weights_all, finite_population)
 
 
 def ols(x, y, f, x_all, f_all, method="ppi++", design="subsample", weights=None, weights_all=None,
-        finite_population=True):
+        finite_population=True, leverage=True):
     """PPI estimate of the OLS coefficients of ``y`` on ``x`` (n, d); ``x_all``/``f_all`` are the
     population's (subsample) or the unlabeled rows' (independent) design matrix and predictions.
     Returns an ArrayEstimate (see the module docstring)."""
@@ -68,8 +83,9 @@ def ols(x, y, f, x_all, f_all, method="ppi++", design="subsample", weights=None,
     sampling, a, b, lam = _setup(x, y, x_all, method, design, weights, weights_all, finite_population)
     inv_h = _inverse((a[:, None] * x).T @ x / a.sum(), "pilot's X'WX")
     beta_y, beta_f = _wls(x, y, a), _wls(x, f, a)
-    u_y = (a * (y - x @ beta_y))[:, None] * x @ inv_h / a.sum()  # H^-1 x e_y, e_y around beta_y
-    u_f = (a * (f - x @ beta_f))[:, None] * x @ inv_h / a.sum()  # H^-1 x e_f, e_f around beta_f
+    scale = leverage_scale(a / a.sum(), x, inv_h, leverage)
+    u_y = (a * scale * (y - x @ beta_y))[:, None] * x @ inv_h / a.sum()  # H^-1 x e_y, e_y around beta_y
+    u_f = (a * scale * (f - x @ beta_f))[:, None] * x @ inv_h / a.sum()  # H^-1 x e_f, e_f around beta_f
     beta_all = _wls(x_all, f_all, b)
     rest = None
     if sampling.independent:
@@ -116,9 +132,12 @@ class _LogisticLoss:
         return grad, lam * population + (1 - lam) * pilot
 
     def solve(self, lam, max_iter=100, tol=1e-10):
-        """Newton's method with step halving from 0; raises on separation or non-convergence."""
+        """Newton's method with step halving from 0; raises on separation (a pilot row's fitted
+        log-odds beyond +-30, i.e. probabilities numerically 0 or 1: the coefficients run off to
+        infinity) or non-convergence."""
         theta = np.zeros(self.x.shape[1])
         current = self.value(theta, lam)
+        converged = False
         for _ in range(max_iter):
             grad, hessian = self.gradient(theta, lam)
             try:
@@ -133,21 +152,25 @@ class _LogisticLoss:
                     break
                 size /= 2
             else:
+                converged = np.max(np.abs(grad)) < 1e-8  # no descent left: at the optimum up to rounding
                 break
             theta, current = candidate, value
             if np.max(np.abs(size * step)) < tol or np.max(np.abs(grad)) < 1e-12:
-                return theta
-        if np.max(np.abs(self.x @ theta)) > 25 or not np.all(np.isfinite(theta)):
+                converged = True
+                break
+        if np.max(np.abs(self.x @ theta)) > 30 or not np.all(np.isfinite(theta)):
             raise SynthsurveyError(
-                "the logistic regression does not converge: the pilot's 0/1 answers are (quasi-)perfectly "
-                "separated by the model's terms (some combination predicts them exactly), so the coefficients "
-                "are infinite; drop or merge the terms that separate them")
-        raise SynthsurveyError(f"the logistic regression did not converge in {max_iter} Newton steps "
-                               "(a term constant or collinear in the pilot?)")
+                "the logistic regression has no finite estimate: the pilot's 0/1 answers are (quasi-)perfectly "
+                "separated by the model's terms (some combination predicts them exactly); drop or merge the "
+                "terms that separate them")
+        if not converged:
+            raise SynthsurveyError(f"the logistic regression did not converge in {max_iter} Newton steps "
+                                   "(a term constant or collinear in the pilot?)")
+        return theta
 
 
 def logistic(x, y, f, x_all, f_all, method="ppi++", design="subsample", weights=None, weights_all=None,
-             finite_population=True, max_iter=100, tol=1e-10):
+             finite_population=True, leverage=True, max_iter=100, tol=1e-10):
     """PPI estimate of logistic-regression coefficients of a 0/1 ``y`` on ``x``; ``f`` are
     predicted probabilities in [0, 1]. Returns an ArrayEstimate (see the module docstring)."""
     x, y, f, x_all, f_all = _arrays(x, y, f, x_all, f_all)
@@ -162,12 +185,13 @@ def logistic(x, y, f, x_all, f_all, method="ppi++", design="subsample", weights=
         x(p - f), each centred and multiplied by the inverse bread at ``theta``."""
         p, p_all, pilot, population = loss.hessians(theta, 1.0 if lam_value or sampling.independent else 0.0)
         inv_j = _inverse(lam_value * population + (1 - lam_value) * pilot, "logistic Hessian")
+        scale = leverage_scale(weights_pilot * p * (1 - p), x, _inverse(pilot, "pilot's logistic Hessian"), leverage)
 
         def centred(values, weight):
             return weight[:, None] * (values - weight @ values) @ inv_j
 
-        u_y = centred(x * (p - y)[:, None], weights_pilot)
-        u_f = centred(x * (p - f)[:, None], weights_pilot)
+        u_y = centred(x * (scale * (p - y))[:, None], weights_pilot)
+        u_f = centred(x * (scale * (p - f))[:, None], weights_pilot)
         rest = centred(x_all * (p_all - f_all)[:, None], weights_population) if sampling.independent else None
         return u_y, u_f, rest
 
