@@ -233,9 +233,11 @@ def effective_size(n, n_population, variance, classical_variance, finite):
     correction, Var_classical(n') = (1/n' - 1/N) S^2 with S^2 = n Var_classical(n) / (1 - n/N),
     so n' = 1 / (Var / S^2 + 1/N) <= N; without it n' = n Var_classical / Var, capped at N.
     NaN when the classical variance is 0 (no spread: nothing to compare with)."""
+    if finite and n >= n_population:
+        return float(n_population)  # a census: the estimate is exact
     if not classical_variance > 0 or not np.isfinite(variance):
         return np.nan
-    if finite and n < n_population:
+    if finite:
         spread = n * classical_variance / (1.0 - n / n_population)
         return float(1.0 / (variance / spread + 1.0 / n_population))
     if variance <= 0:

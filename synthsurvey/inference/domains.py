@@ -35,12 +35,12 @@ def check_min_pilot(min_pilot):
     return check_count(min_pilot, "min_pilot", minimum=2)
 
 
-def interval_flag(n_units, classical_std_error, min_pilot, clustered=False):
+def interval_flag(n_units, spread, min_pilot, clustered=False):
     """Why a row's interval is withheld ("" when it is not): fewer than ``min_pilot`` sampled units,
-    or no spread among the pilot answers."""
+    or no spread among the pilot answers (``spread`` False)."""
     unit = "pilot clusters" if clustered else "pilot answers"
     if n_units < min_pilot:
         return f"{n_units} {unit} (fewer than min_pilot={min_pilot}): no interval"
-    if not classical_std_error > 0:
+    if not spread:
         return "every pilot answer is the same (no spread to estimate a variance from): no interval"
     return ""

@@ -85,7 +85,8 @@ def estimate_rows(terms, result, n, n_all, method, sampling, min_pilot=2, domain
     rows = []
     for position, term in enumerate(terms):
         std_error, classical = result.std_error[position], result.classical_std_error[position]
-        flag = domains.interval_flag(units, classical, min_pilot, sampling.pilot.n_units < sampling.pilot.n)
+        flag = domains.interval_flag(units, bool(result.spread[position]), min_pilot,
+                                     sampling.pilot.n_units < sampling.pilot.n)
         rows.append({
             "term": term, "estimate": result.estimate[position], "std_error": np.nan if flag else std_error,
             "df": result.df, "n_labeled": n, "n_unlabeled": n_unlabeled,

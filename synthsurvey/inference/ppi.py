@@ -52,6 +52,7 @@ class ArrayEstimate:
     influence: np.ndarray
     classical_influence: np.ndarray
     rest_influence: np.ndarray | None = None
+    spread: np.ndarray | None = None  # (d,) whether the pilot's answers vary (False: no variance to estimate)
 
 
 def check_method(method):
@@ -106,16 +107,18 @@ def tuned_lam(sampling, u_y, u_f, rest_variance=None):
     return float(np.clip(cross / spread, 0.0, 1.0)) if spread > 1e-300 else 0.0
 
 
-def finish(estimate, lam, sampling, u, u_classical, rest_u=None, df=None):
+def finish(estimate, lam, sampling, u, u_classical, rest_u=None, df=None, spread=None):
     """The ArrayEstimate of an estimate whose pilot influence is ``u`` (and rest influence
-    ``rest_u``, already multiplied by lam), with the classical influence ``u_classical``."""
+    ``rest_u``, already multiplied by lam), with the classical influence ``u_classical`` (centred:
+    all zero when the answers do not vary, unless ``spread`` says otherwise)."""
     covariance = sampling.pilot.variance(u)
     if rest_u is not None:
         covariance = covariance + sampling.rest.variance(rest_u)
     classical = sampling.pilot.variance(u_classical)
     return ArrayEstimate(np.asarray(estimate, dtype=float), np.sqrt(np.clip(np.diag(covariance), 0, None)),
                          float(lam), np.sqrt(np.clip(np.diag(classical), 0, None)), covariance, classical,
-                         sampling.pilot.df if df is None else float(df), u, u_classical, rest_u)
+                         sampling.pilot.df if df is None else float(df), u, u_classical, rest_u,
+                         np.abs(u_classical).max(0) > 0 if spread is None else spread)
 
 
 # means and totals ----------------------------------------------------------------------
@@ -148,7 +151,8 @@ def mean(y, f, f_all, method="ppi++", design="subsample", weights=None, weights_
         lam = tuned_lam(sampling, u_y, u_f, rest_variance)
     estimate = lam * f_population + y_mean - lam * f_mean
     df = sampling.pilot.domain_df(a > 0) if domain is not None else None
-    return finish(estimate, lam, sampling, u_y - lam * u_f, u_y, None if rest_f is None else lam * rest_f, df)
+    return finish(estimate, lam, sampling, u_y - lam * u_f, u_y, None if rest_f is None else lam * rest_f, df,
+                  np.ptp(y[a > 0], axis=0) > 0)
 
 
 def total(y, f, f_all, method="ppi++", design="subsample", weights=None, weights_all=None,
@@ -172,7 +176,7 @@ def total(y, f, f_all, method="ppi++", design="subsample", weights=None, weights
         lam = tuned_lam(sampling, u_y, u_f)
     estimate = lam * (b @ f_all) + u_y.sum(0) - lam * u_f.sum(0)
     df = sampling.pilot.domain_df(a > 0) if domain is not None else None
-    return finish(estimate, lam, sampling, u_y - lam * u_f, u_y, None, df)
+    return finish(estimate, lam, sampling, u_y - lam * u_f, u_y, None, df, np.ptp(y[a > 0], axis=0) > 0)
 
 
 # quantiles ----------------------------------------------------------------------------
