@@ -14,7 +14,12 @@ for one-stage designs, ``poisson_sampling`` for unequal probabilities):
   each unit its own fpc): Var = sum_k (1 - pi_k) U_hk U_hk'.
 
 Degrees of freedom: sampled units minus strata (n - 1, clusters - 1, n - strata), as
-``survey::degf``. ``Sampling`` bundles the pilot's design, whether the rest of the population is
+``survey::degf``, shrunk when the analysis weights are unequal by the Kish ratio of the variance's
+coefficients c_k = factor_k x (unit total of the weights)^2, (sum c)^2 / (m sum c^2): a
+Satterthwaite approximation under equal unit variances, so that a variance dominated by a few
+heavily weighted units is referred to t with few df (equal weights keep survey's df). Measured
+with weights 81 times apart (Poisson pilots of ~200, 400 pilots): z intervals covered 0.88-0.89,
+these t intervals 0.935. ``Sampling`` bundles the pilot's design, whether the rest of the population is
 a known finite frame (``"subsample"``) or an independent sample (``"independent"``, then with the
 unlabeled rows' own with-replacement design), and a label for tables.
 """
@@ -107,6 +112,18 @@ class SampleDesign:
         """Degrees of freedom of a domain (boolean mask over rows): its units minus their strata."""
         units = np.unique(self.unit[np.asarray(rows, dtype=bool)])
         return float(max(len(units) - len(np.unique(self.stratum[units])), 1))
+
+    def effective_df(self, weights, rows=None):
+        """The df of a variance built from analysis ``weights`` (over rows; zero outside a domain):
+        the design's (or the domain's ``rows``') df times the Kish ratio of the coefficients
+        factor_k x (unit weight total)^2 (see the module docstring); at least 1."""
+        base = self.df if rows is None else self.domain_df(rows)
+        coefficients = self._factor * self.totals(weights)[:, 0] ** 2
+        coefficients = coefficients[coefficients > 0]
+        if len(coefficients) < 2:
+            return base
+        kish = coefficients.sum() ** 2 / (len(coefficients) * np.sum(coefficients ** 2))
+        return float(max(base * kish, 1.0)) if kish < 1 - 1e-9 else base
 
     def domain_units(self, rows):
         """Number of sampled units with a row in the domain ``rows``."""

@@ -131,7 +131,8 @@ def mean(y, f, f_all, method="ppi++", design="subsample", weights=None, weights_
     from probabilities that sum to 1 also sum to 1; a given ``lam`` overrides ``method``.
     ``domain`` / ``domain_all`` (boolean masks over the pilot's and the population's rows) estimate
     the mean of a subgroup as a domain of the whole design (``survey::svyby``). Returns an
-    ArrayEstimate; its df are the design's (the domain's units minus their strata)."""
+    ArrayEstimate; its df are the design's (the domain's units minus their strata), shrunk for
+    unequal weights (``designs.SampleDesign.effective_df``)."""
     y, f, f_all = two_d(y), two_d(f), two_d(f_all)
     n, n_all = len(y), len(f_all)
     lam = fixed_lam(method) if lam is None else float(lam)
@@ -150,7 +151,7 @@ def mean(y, f, f_all, method="ppi++", design="subsample", weights=None, weights_
         rest_variance = sampling.rest.variance(rest_f) if sampling.independent else None
         lam = tuned_lam(sampling, u_y, u_f, rest_variance)
     estimate = lam * f_population + y_mean - lam * f_mean
-    df = sampling.pilot.domain_df(a > 0) if domain is not None else None
+    df = sampling.pilot.effective_df(a, a > 0 if domain is not None else None)
     return finish(estimate, lam, sampling, u_y - lam * u_f, u_y, None if rest_f is None else lam * rest_f, df,
                   np.ptp(y[a > 0], axis=0) > 0)
 
@@ -175,7 +176,7 @@ def total(y, f, f_all, method="ppi++", design="subsample", weights=None, weights
     if lam is None:
         lam = tuned_lam(sampling, u_y, u_f)
     estimate = lam * (b @ f_all) + u_y.sum(0) - lam * u_f.sum(0)
-    df = sampling.pilot.domain_df(a > 0) if domain is not None else None
+    df = sampling.pilot.effective_df(a, a > 0 if domain is not None else None)
     return finish(estimate, lam, sampling, u_y - lam * u_f, u_y, None, df, np.ptp(y[a > 0], axis=0) > 0)
 
 

@@ -21,7 +21,8 @@ correction inside the design-based sandwich (under clusters, row by row: a diago
 Bell and McCaffrey's CR2). Measured on simple random pilots of 30 (README): svyglm's sandwich with
 t intervals covered 0.927 (classical) and 0.914 (PPI++), HC1 0.941/0.933, HC2 closest to 0.95.
 ``leverage=False`` gives ``svyglm``'s sandwich exactly. Degrees of freedom: the design's df minus
-the coefficients plus one (``svyglm``'s residual df).
+the coefficients plus one (``svyglm``'s residual df), the design's df shrunk for unequal weights
+as in ``designs``.
 """
 
 import numpy as np
@@ -53,8 +54,8 @@ def _inverse(matrix, what):
         raise SynthsurveyError(f"the {what} is singular: a term is constant or collinear in the pilot") from None
 
 
-def _regression_df(sampling, n_coefficients):
-    return max(sampling.pilot.df - n_coefficients + 1, 1.0)
+def _regression_df(sampling, weights, n_coefficients):
+    return max(sampling.pilot.effective_df(weights) - n_coefficients + 1, 1.0)
 
 
 def leverage_scale(weights, x, inv_hessian, leverage):
@@ -95,7 +96,7 @@ def ols(x, y, f, x_all, f_all, method="ppi++", design="subsample", weights=None,
         lam = tuned_lam(sampling, u_y, u_f, None if rest is None else sampling.rest.variance(rest))
     estimate = lam * beta_all + beta_y - lam * beta_f
     return finish(estimate, lam, sampling, u_y - lam * u_f, u_y, None if rest is None else lam * rest,
-                  _regression_df(sampling, x.shape[1]))
+                  _regression_df(sampling, a, x.shape[1]))
 
 
 class _LogisticLoss:
@@ -203,4 +204,4 @@ def logistic(x, y, f, x_all, f_all, method="ppi++", design="subsample", weights=
     classical_theta = theta if lam == 0 else loss.solve(0.0, max_iter, tol)
     u_classical = u_y if lam == 0 else influence(classical_theta, 0.0)[0]
     return finish(theta, lam, sampling, u_y - lam * u_f, u_classical, None if rest is None else lam * rest,
-                  _regression_df(sampling, x.shape[1]))
+                  _regression_df(sampling, a, x.shape[1]))

@@ -134,7 +134,12 @@ def test_stratified_design_weights_and_strata_sizes(study):
                    for h in (0, 1)) / len(frame)
     result = ss.population_mean(fit, method="classical")
     assert result.estimate == pytest.approx(expected, rel=1e-12)
-    assert result.table()["df"][0] == 120 - 2
+    # df: n - strata, shrunk by the Kish ratio of the variance's coefficients (1 - f_h) n_h/(n_h - 1) d_h^2
+    sizes = frame.groupby("rural").size()
+    coefficient = (1 - 60 / sizes) * 60 / 59 * (sizes / 60) ** 2
+    kish = (60 * coefficient.sum()) ** 2 / (120 * 60 * np.sum(coefficient ** 2))
+    assert result.table()["df"][0] == pytest.approx((120 - 2) * kish, rel=1e-12)
+    assert result.table()["df"][0] < 118
 
 
 def test_pilot_weights_are_the_pilots_sampling_weights(fit):

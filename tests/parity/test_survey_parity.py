@@ -158,7 +158,10 @@ def test_means_totals_domains_and_ols_equal_survey(world, reference, spec, weigh
     options = dict(method="classical", design=relation, weights="W" if weighted else None)
     mean = ss.population_mean(fit, **options).table()
     np.testing.assert_allclose(mean[["estimate", "std_error"]].to_numpy()[0], r["mean"], rtol=0, atol=TOL)
-    assert mean["df"][0] == r["degf"][0]
+    # survey's degf with equal weights; fewer df with unequal ones (inference/designs.py, README)
+    if spec in ("srs", "cluster", "independent", "independent_cluster") and not weighted:
+        assert mean["df"][0] == r["degf"][0]
+    assert mean["df"][0] <= r["degf"][0]
     if relation == "subsample" and design.fpc:
         total = ss.population_total(fit, **options).table()
         np.testing.assert_allclose(total[["estimate", "std_error"]].to_numpy()[0], r["total"], rtol=1e-10)
