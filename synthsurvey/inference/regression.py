@@ -170,6 +170,19 @@ class _LogisticLoss:
         return theta
 
 
+def _solve_shrinking(loss, lam, max_iter, tol):
+    """(theta, lam): the PPI++ estimate at the tuned lam, or, when the PPI loss has no minimum there
+    (its rectifier term, linear in theta, can outweigh the population term under heavy weights),
+    at lam halved until it has one (0: the pilot alone, whose failure is a genuine separation)."""
+    while True:
+        try:
+            return loss.solve(lam, max_iter, tol), lam
+        except SynthsurveyError:
+            if lam == 0:
+                raise
+            lam = lam / 2 if lam > 1 / 64 else 0.0
+
+
 def logistic(x, y, f, x_all, f_all, method="ppi++", design="subsample", weights=None, weights_all=None,
              finite_population=True, leverage=True, max_iter=100, tol=1e-10):
     """PPI estimate of logistic-regression coefficients of a 0/1 ``y`` on ``x``; ``f`` are
@@ -197,9 +210,14 @@ def logistic(x, y, f, x_all, f_all, method="ppi++", design="subsample", weights=
         return u_y, u_f, rest
 
     if lam is None:
-        u_y, u_f, rest = influence(loss.solve(1.0, max_iter, tol), 1.0)
+        try:  # tune at the PPI estimate, or at the pilot's own when the PPI loss has no minimum
+            u_y, u_f, rest = influence(loss.solve(1.0, max_iter, tol), 1.0)
+        except SynthsurveyError:
+            u_y, u_f, rest = influence(loss.solve(0.0, max_iter, tol), 0.0)
         lam = tuned_lam(sampling, u_y, u_f, None if rest is None else sampling.rest.variance(rest))
-    theta = loss.solve(lam, max_iter, tol)
+        theta, lam = _solve_shrinking(loss, lam, max_iter, tol)
+    else:
+        theta = loss.solve(lam, max_iter, tol)
     u_y, u_f, rest = influence(theta, lam)
     classical_theta = theta if lam == 0 else loss.solve(0.0, max_iter, tol)
     u_classical = u_y if lam == 0 else influence(classical_theta, 0.0)[0]
