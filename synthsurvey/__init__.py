@@ -35,6 +35,8 @@ _PUBLIC = {
     "population_ols": ("synthsurvey.inference.coefficients", "population_ols"),
     "population_logit": ("synthsurvey.inference.coefficients", "population_logit"),
     "plan_pilot": ("synthsurvey.inference.planning", "plan_pilot"),
+    "design_pilot": ("synthsurvey.inference.pilot_design", "design_pilot"),
+    "PilotDesign": ("synthsurvey.inference.pilot_design", "PilotDesign"),
     "PopulationResult": ("synthsurvey.inference.population", "PopulationResult"),
     "PilotPlan": ("synthsurvey.inference.planning", "PilotPlan"),
     # fidelity
