@@ -212,8 +212,8 @@ def design_pilot(samples, covariates, n, item, by=None, key="id", scales=None, s
     counts = _integers(alloc, lower.astype(int), sizes.astype(int), n)
     worst = _width_ratio(sizes, counts.astype(float), np.ones(len(sizes)))
     if worst > 1 + max_widening:
-        notes.append(f"the minimum of {min_per_group} answers per group costs up to {100 * (worst - 1):.1f}% of CI "
-                     "width against a simple random pilot")
+        notes.append(f"in the worst case (every stratum with the same spread) this allocation is {100 * (worst - 1):.1f}% "
+                     f"wider than a simple random pilot: the minimum of {min_per_group} answers per group and rounding")
     strata["n"] = counts
     strata["probability"] = counts / sizes
     people = population[["id", STRATUM]].rename(columns={STRATUM: "stratum"})

@@ -91,3 +91,33 @@ def heavy_probabilities(values, expected_size, ratio=81.0):
     rank = pd.Series(values).rank(method="first").to_numpy() / len(values)
     shape = ratio ** rank
     return shape * expected_size / shape.sum()
+
+
+class SpreadWorld:
+    """A world where human-LLM disagreement grows with the draws' spread: ``n_people`` people, each
+    with ``n_draws`` LLM draws around their own mean mu_i with their own sd sigma_i (log-normal,
+    median 0.8, 10-90% range about 0.35-1.8), and a human answer y_i = 0.3 + mu_i + 1.2 sigma_i e_i
+    (e standard normal): the residual of y on the draw mean has sd proportional to the draws' sd,
+    so Neyman allocation on the draws' spread has something to gain."""
+
+    def __init__(self, n_people=3000, n_draws=20, seed=17):
+        rng = np.random.default_rng(seed)
+        mu = rng.normal(3, 1, n_people)
+        sigma = np.exp(rng.normal(np.log(0.8), 0.6, n_people))
+        y = 0.3 + mu + 1.2 * sigma * rng.normal(size=n_people)
+        draws = mu[:, None] + sigma[:, None] * rng.normal(size=(n_people, n_draws))
+        ids = np.arange(n_people)
+        self.covariates = pd.DataFrame({"id": ids, "group": np.where(rng.random(n_people) < 0.1, "small", "large")})
+        self.humans = pd.DataFrame({"id": ids, "item": "y", "response": y})
+        self.samples = pd.DataFrame({"id": np.repeat(ids, n_draws), "item": "y",
+                                     "draw": np.tile(np.arange(n_draws), n_people), "response": draws.ravel()})
+        self.scales = {"y": "continuous"}
+        self.features = ss.features(self.samples, scales=self.scales)
+
+    def truth(self):
+        return self.humans["response"].mean()
+
+    def fit(self, pilot_ids, covariates=None, design=None):
+        humans = self.humans[self.humans["id"].isin(pilot_ids)]
+        return ss.debias("y ~ llm_mean", None, humans, self.covariates if covariates is None else covariates,
+                         scales=self.scales, features=self.features, design=design)

@@ -7,8 +7,10 @@ in [0.75, 1.33] as in test_coverage.py).
 Designs: whole respondents of a multi-row world (cluster-robust intervals hold where row-level
 ones undercover); a stratified pilot with disproportionate allocation; unequal inclusion
 probabilities with heavy weights (largest 81x the smallest, Poisson sampling); simple random
-pilots of 30; a subgroup of ~14 pilot rows (a domain, t on its own df). Estimates: means, shares,
-OLS and logit coefficients, a subgroup mean, PPI++ (the default) unless said otherwise.
+pilots of 30; a subgroup of ~14 pilot rows (a domain, t on its own df); pilots planned by
+ss.design_pilot in a world where human-LLM disagreement grows with the draws' spread (beside
+simple random pilots: narrower, every named group present). Estimates: means, shares, OLS and
+logit coefficients, a subgroup mean, PPI++ (the default) unless said otherwise.
 
 Fast tier: 80 replications per design, coverage averaged over each estimate's terms (a share per
 level, a coefficient per term: the average is no noisier than one term, so one term's tolerance
@@ -21,7 +23,7 @@ import statsmodels.api as sm
 
 import synthsurvey as ss
 
-from .design_worlds import ClusteredWorld, heavy_probabilities, poisson_pilot, stratified_pilot
+from .design_worlds import ClusteredWorld, SpreadWorld, heavy_probabilities, poisson_pilot, stratified_pilot
 from .worlds import World, covered, population_ols_truth, run, tolerance
 
 ANALYST = "belief ~ age + ideology + rural"
@@ -165,7 +167,36 @@ def _small_study(world, replications, seed, n_pilot=30, domain=None):
     return run(replications, seed, one)
 
 
+def _planned_study(replications, seed, n_pilot=200):
+    """Pilots planned by ss.design_pilot (strata: a small group x spread bands) beside simple random
+    pilots of the same size, in a world where human-LLM disagreement grows with the draws' spread."""
+    world = SpreadWorld()
+    plan = ss.design_pilot(world.samples, world.covariates, n_pilot, "y", by="group", scales=world.scales)
+    truth = world.truth()
+
+    def one(rng):
+        recruit = plan.draw(int(rng.integers(1 << 30)))
+        planned = ss.population_mean(world.fit(recruit["id"], plan.covariates, plan.design)).table()
+        simple = ss.population_mean(world.fit(rng.choice(world.covariates["id"], n_pilot, replace=False))).table()
+        results = {"smallest_group": recruit.merge(world.covariates, on="id")["group"].value_counts().min()}
+        _record(results, "mean", planned, truth)
+        results["width_ratio"] = (planned["ci_high"] - planned["ci_low"])[0] / (simple["ci_high"] - simple["ci_low"])[0]
+        return results
+
+    return run(replications, seed, one)
+
+
+def check_planned(results, replications):
+    check(results, replications, ["mean"])
+    assert results["smallest_group"].min() >= 10  # every named group present, at its minimum
+    assert np.mean(results["width_ratio"]) < 0.98, np.mean(results["width_ratio"])  # narrower: spreads differ
+
+
 # fast tier -------------------------------------------------------------------------------
+
+def test_planned_pilots_fast_tier():
+    check_planned(_planned_study(60, 15), 60)
+
 
 def test_clustered_pilot_fast_tier(clustered):
     check_clustered(_clustered_study(clustered, 80, seed=11), 80)
@@ -187,6 +218,11 @@ def test_pilots_of_30_fast_tier(world):
 
 
 # slow tier -------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_planned_pilots_slow_tier():
+    check_planned(_planned_study(300, 26), 300)
+
 
 @pytest.mark.slow
 def test_clustered_pilot_slow_tier(clustered):
