@@ -81,6 +81,8 @@ def _population(samples, covariates, item, key, scales, spread):
     rows = samples[samples["item"] == item]
     if rows.empty:
         raise SynthsurveyError(f"samples have no draws for item {item!r}")
+    if isinstance(scales, dict):  # only this item's features are computed
+        scales = {name: value for name, value in scales.items() if name == item}
     table = feature_table(rows, key=key, scales=scales)[0]
     merged = covariates.merge(table[[key, "llm_sd"]], on=key, how="left")
     missing = merged["llm_sd"].isna().to_numpy()
