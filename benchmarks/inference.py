@@ -188,7 +188,8 @@ def design_pilot_benchmark(replications, n_pilot=200):
         return ss.debias(full, None, humans[humans["id"].isin(ids)], study.covariates, features=features)
 
     print(f"\nss.design_pilot, pilots of {n_pilot}, PPI++ population mean ({replications} pilots of each kind)")
-    print(f"bundled study (belief; strata educ x spread bands; the plan predicts x{plan.predicted_width_ratio:.3f}):")
+    print(f"bundled study (belief; strata educ x spread bands; the plan predicts x{plan.predicted_width_ratio:.3f}, "
+          f"at most x{plan.worst_width_ratio:.3f} whatever the spreads):")
     print(_compare(planned, simple, replications, truth, 31).to_string(float_format=lambda v: f"{v:.4f}"))
     _smartvote(n_pilot, max(replications // 2, 20))
     _spread_world(n_pilot, replications)
@@ -198,25 +199,31 @@ def _smartvote(n_pilot, replications):
     data = ss.datasets.load_smartvote()
     people = data.covariates[data.covariates["party"] != "Übrige"]
     rows = []
-    for item in sorted(data.humans["item"].unique()):
-        humans = data.humans[data.humans["item"] == item]
+    answers = data.humans[data.humans["id"].isin(people["id"])]
+    for item in sorted(answers["item"].unique()):
+        humans = answers[answers["item"] == item]
         plan = ss.design_pilot(data.samples, people, n_pilot, item, by="party", key="party", scales=data.scales)
         census = ss.debias(f"{item} ~ llm_mean", data.samples, humans, plan.covariates, key="party", scales=data.scales)
         frame = census.frame
         residual = frame["response"].to_numpy() - census.predict_values("response", "debiased", frame)
+        within = frame["response"] - frame.groupby("party")["response"].transform("mean")  # party means known
         rows.append({"item": item, "plan": _expected_width_ratio(plan, residual, frame),
-                     "neyman_with_human_spreads": _neyman_width_ratio(residual, frame["party"], n_pilot)})
+                     "neyman_with_human_spreads": _neyman_width_ratio(residual, frame["party"], n_pilot),
+                     "plan_party_means_known": _expected_width_ratio(plan, within.to_numpy(), frame),
+                     "neyman_party_means_known": _neyman_width_ratio(within.to_numpy(), frame["party"], n_pilot)})
     widths = pd.DataFrame(rows)
     print(f"Smartvote ({len(widths)} questions, strata by party): expected CI width vs a simple random pilot, "
-          "computed from the candidates' answers")
-    print(widths[["plan", "neyman_with_human_spreads"]].describe().loc[["mean", "min", "50%", "max"]]
+          "computed from the candidates' answers. PPI++ with 'q ~ llm_mean' (its residuals keep some of the "
+          "parties' mean differences, which strata remove), and with the parties' means predicted exactly "
+          "(the gain is then the allocation's alone); 'plan': ss.design_pilot from GPT-4's draws; 'neyman': "
+          "Neyman allocation with the candidates' own within-party spreads (unknowable before the pilot)")
+    print(widths.drop(columns="item").describe().loc[["mean", "min", "50%", "max"]]
           .to_string(float_format=lambda v: f"{v:.4f}"))
     coverage = []
-    for item in sorted(data.humans["item"].unique())[:8]:
-        humans = data.humans[data.humans["item"] == item]
+    for item in sorted(answers["item"].unique())[:8]:
+        humans = answers[answers["item"] == item]
         plan = ss.design_pilot(data.samples, people, n_pilot, item, by="party", key="party", scales=data.scales)
-        in_frame = humans[humans["id"].isin(plan.covariates.dropna(subset=["pilot_stratum"])["id"])]
-        truth = in_frame["response"].mean()
+        truth = humans["response"].mean()
         for replication in range(replications):
             ids = plan.draw(replication)["id"]
             fit = ss.debias(f"{item} ~ llm_mean", data.samples, humans[humans["id"].isin(ids)], plan.covariates,
@@ -231,12 +238,15 @@ def _spread_world(n_pilot, replications):
     from tests.statistical.design_worlds import SpreadWorld
 
     world = SpreadWorld()
-    plan = ss.design_pilot(world.samples, world.covariates, n_pilot, "y", by="group", scales=world.scales)
-    print(f"world where disagreement grows with the draws' spread (the plan predicts x{plan.predicted_width_ratio:.3f}):")
-    table = _compare(lambda replication: world.fit(plan.draw(replication)["id"], plan.covariates, plan.design),
-                     lambda rng: world.fit(rng.choice(world.covariates["id"], n_pilot, replace=False)),
-                     replications, world.truth(), 32)
-    print(table.to_string(float_format=lambda v: f"{v:.4f}"))
+    for widening in (0.02, 0.10):
+        plan = ss.design_pilot(world.samples, world.covariates, n_pilot, "y", by="group", scales=world.scales,
+                               max_widening=widening)
+        print(f"world where disagreement grows with the draws' spread, guard max_widening={widening:g} (the plan "
+              f"predicts x{plan.predicted_width_ratio:.3f}; at most x{plan.worst_width_ratio:.3f} whatever the spreads):")
+        table = _compare(lambda replication: world.fit(plan.draw(replication)["id"], plan.covariates, plan.design),
+                         lambda rng: world.fit(rng.choice(world.covariates["id"], n_pilot, replace=False)),
+                         replications, world.truth(), 32)
+        print(table.to_string(float_format=lambda v: f"{v:.4f}"))
 
 
 def width_references(study, feats, formula, expected, best):

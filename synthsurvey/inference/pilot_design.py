@@ -5,19 +5,25 @@ recruited, so the pilot can be a stratified sample designed from them.
 names (``by``: every level gets at least ``min_per_group`` pilot answers, so none is absent) crossed
 with bands of predicted residual spread (each person's draws' sd for ``key="id"``; a persona's
 for persona keys, where the persona is then the natural stratum; or a ``spread`` column the
-analyst supplies, e.g. from an earlier wave), and allocates the n answers by a shrunk Neyman rule,
-n_h proportional to N_h s_h^power (power 1/2 by default: the draws' spread is a weak, sometimes
-misleading proxy of the human-LLM disagreement, so the allocation moves only half way, in logs,
-from proportional to Neyman). A guard keeps the allocation within ``max_widening`` (2%) of a
-simple random pilot's CI width in the worst case for it (every stratum with the same spread):
-otherwise it is pulled back toward proportional allocation.
+analyst supplies, e.g. from an earlier wave), and allocates the n answers by Neyman's rule on the
+predicted spreads, n_h proportional to N_h s_h, under a guard: no stratum gets fewer than its
+proportional share divided by (1 + ``max_widening``)^2. The variance of a stratified mean is
+then at most (1 + max_widening)^2 times proportional allocation's whatever the true spreads are
+(sum_h W_h^2 S_h^2 / n_h <= max_h(n_h^prop / n_h) x sum_h W_h^2 S_h^2 / n_h^prop), and proportional
+allocation is never worse than a simple random pilot beyond finite-sample terms: the plan is never
+more than 2% wider than a simple random pilot, even where the draws' spread misleads (on some
+Smartvote questions it runs against the candidates'), and it gains where they point the right way,
+by at most what moving ~4% of each stratum's share allows.
 
-Honest expectations (benchmarks/inference.py): the gain is what the draws can predict. On the
-bundled study the squared residual is barely predictable from the features (R^2 ~0.02): widths
-within about 1% of a simple random pilot. On Smartvote (strata by party, 75 questions) the
-candidates' own within-party spreads would narrow the mean's CI by a median 4.5% (Neyman with
-those spreads), but GPT-4's draws' spread by party barely tracks them, so the draws alone gain
-well under 1%. Where human-LLM disagreement does grow with the draws' spread, the gain is real.
+Honest expectations (benchmarks/inference.py, README): the allocation gains what the draws can
+predict, within the guard's bound (a stratum can give up only about 4% of its proportional share,
+so small pilots with many strata stay close to proportional). On the bundled study the squared
+residual is barely predictable from the features (R^2 ~0.02). On Smartvote the candidates' own
+within-party spreads would narrow the mean's CI by a median 4% (Neyman with those spreads), but
+GPT-4's draws' spread by party barely tracks them, and on some questions runs against them (an
+unguarded Neyman allocation on the draws is then up to 5% wider); there the strata themselves
+(by party) are what narrows PPI++'s interval, by removing the parties' mean differences its
+predictions miss.
 
 The result gives whom to recruit and the design ``ss.debias`` takes back:
 ``ss.debias(formula, samples, humans, plan.covariates, design=plan.design)``.
@@ -42,7 +48,7 @@ class PilotDesign(Result):
     of each person to recruit), ``covariates`` (the covariates with the stratum column
     ``pilot_stratum``), ``design`` (``ss.Design(strata="pilot_stratum")``), ``n``, ``item``,
     ``predicted_width_ratio`` (the CI width against a simple random pilot if the draws' spreads were
-    the truth), ``worst_width_ratio`` (the same if every stratum had the same spread)."""
+    the truth), ``worst_width_ratio`` (its bound whatever the true spreads, sqrt(max_h n_h^prop / n_h))."""
 
     def __init__(self, strata, population, recruit, covariates, item, by, predicted, worst, notes):
         self.item, self.by, self.n = item, tuple(by), int(strata["n"].sum())
@@ -63,7 +69,7 @@ class PilotDesign(Result):
     def summary(self, alpha=None):
         info = [("Item", self.item), ("Pilot size", self.n), ("Strata", len(self._estimates)),
                 ("Predicted CI width vs simple random", self.predicted_width_ratio),
-                ("Worst case (equal spreads) vs simple random", self.worst_width_ratio)]
+                ("Worst case (any spreads) vs simple random", self.worst_width_ratio)]
         return Summary("Pilot design", info, self.table(), self.notes,
                        columns=[*self.by, "term", "estimate", "N", "predicted_sd", "probability"])
 
@@ -161,13 +167,14 @@ def _width_ratio(sizes, alloc, spreads):
 
 
 def design_pilot(samples, covariates, n, item, by=None, key="id", scales=None, spread=None, spread_bands=3,
-                 min_per_group=10, power=0.5, max_widening=0.02, seed=0):
+                 min_per_group=10, power=1.0, max_widening=0.02, seed=0):
     """Plan a stratified pilot of ``n`` people for ``item`` from the LLM draws (see the module
     docstring). ``by``: covariate name(s) whose every level gets at least ``min_per_group`` pilot
     answers; ``spread``: optional covariate column of predicted residual sd (default: the draws' sd);
-    ``spread_bands``: quantile bands of spread within each ``by`` group; ``power``: shrinkage of
-    the Neyman allocation (1: Neyman, 0: proportional); ``max_widening``: the largest CI widening
-    over a simple random pilot allowed in the worst case; ``seed``: the draw of the people.
+    ``spread_bands``: quantile bands of spread within each ``by`` group; ``power``: 1 for Neyman
+    allocation on the predicted spreads, 0 for proportional, in between to shrink; ``max_widening``:
+    the largest CI widening over proportional allocation (about a simple random pilot) allowed
+    whatever the true spreads; ``seed``: the draw of the people.
     Returns a PilotDesign."""
     require_frame(covariates, "covariates")
     by = as_names(by)
@@ -197,25 +204,22 @@ def design_pilot(samples, covariates, n, item, by=None, key="id", scales=None, s
                                f"{min_per_group} answers and every stratum 2 (that needs {int(lower.sum())})")
     spreads = strata["predicted_sd"].to_numpy(dtype=float)
     usable = np.where(spreads > 0, spreads, spreads[spreads > 0].min() if (spreads > 0).any() else 1.0)
-    proportional = _bounded(sizes, lower, sizes, n)
-    target = _bounded(sizes * usable ** power, lower, sizes, n)
     notes = [f"{no_draws} people without draws for {item!r} are not in the population"] if no_draws else []
-    alloc = target
-    if _width_ratio(sizes, target, np.ones(len(sizes))) > 1 + max_widening:  # pull back toward proportional
-        low, high = 0.0, 1.0
-        for _ in range(40):
-            middle = (low + high) / 2
-            candidate = (1 - middle) * proportional + middle * target
-            low, high = (middle, high) if _width_ratio(sizes, candidate, np.ones(len(sizes))) <= 1 + max_widening \
-                else (low, middle)
-        alloc = (1 - low) * proportional + low * target
-        notes.append(f"the spread-based allocation was pulled {100 * (1 - low):.0f}% back toward proportional to stay "
-                     f"within {100 * max_widening:g}% of a simple random pilot's width if spreads are equal")
-    counts = _integers(alloc, lower.astype(int), sizes.astype(int), n)
-    worst = _width_ratio(sizes, counts.astype(float), np.ones(len(sizes)))
-    if worst > 1 + max_widening:
-        notes.append(f"in the worst case (every stratum with the same spread) this allocation is {100 * (worst - 1):.1f}% "
-                     f"wider than a simple random pilot: the minimum of {min_per_group} answers per group and rounding")
+    # the guard: no stratum loses more than a fraction 1 - 1/(1 + max_widening)^2 of its proportional
+    # share (proportional allocation rounded to whole people), so that whatever the true spreads the
+    # variance is at most (1 + max_widening)^2 times proportional allocation's
+    proportional = _integers(_bounded(sizes, np.zeros(len(sizes)), sizes, n), np.zeros(len(sizes), dtype=int),
+                             sizes.astype(int), n)
+    keep = 1.0 / (1 + max_widening) ** 2
+    guarded = np.minimum(np.maximum(lower, proportional - np.floor(proportional * (1 - keep))), sizes)
+    if guarded.sum() > n:
+        guarded = lower
+    alloc = _bounded(sizes * usable ** power, guarded, sizes, n)
+    counts = _integers(alloc, guarded.astype(int), sizes.astype(int), n)
+    worst = float(np.sqrt(np.max(proportional / counts)))
+    if worst > 1 + max_widening + 1e-9:
+        notes.append(f"if the true spreads ran against the draws', this allocation could be up to {100 * (worst - 1):.1f}% "
+                     f"wider than a simple random pilot: the minimum of {min_per_group} answers per group")
     strata["n"] = counts
     strata["probability"] = counts / sizes
     people = population[["id", STRATUM]].rename(columns={STRATUM: "stratum"})

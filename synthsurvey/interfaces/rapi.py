@@ -158,3 +158,31 @@ def load_dataset(name):
     return {"samples": frame_to_spec(data.samples), "humans": frame_to_spec(data.humans),
             "covariates": frame_to_spec(data.covariates), "items": frame_to_spec(data.items),
             "key": data.key, "scales": data.scales, "notes": list(data.notes), "citation": data.citation}
+
+
+# pilot designs (issue 15) ------------------------------------------------------------------
+
+def with_design(fit, strata, cluster, probs, weights, fpc):
+    """ss_design: the fit with its pilot's design (column names; None for none)."""
+    from ..models.sampling import Design
+
+    return fit.with_design(Design(strata=strata, cluster=cluster, probs=probs, weights=weights, fpc=bool(fpc)))
+
+
+def fit_design(fit):
+    """The fit's pilot design as a named list of its columns (R shows it)."""
+    design = fit.pilot_design
+    return {"strata": design.strata, "cluster": design.cluster, "probs": design.probs, "weights": design.weights,
+            "fpc": design.fpc, "label": design.describe()}
+
+
+def design_pilot(samples, covariates, n, item, by, key, scales, min_per_group, seed):
+    """ss_design_pilot: the planned pilot's strata table, whom to recruit, the covariates with the
+    stratum column and the stratum column's name."""
+    from ..inference.pilot_design import STRATUM, design_pilot as plan_pilot_design
+
+    plan = plan_pilot_design(_frame(samples), _frame(covariates), int(n), item, by=by, key=key, scales=_scales(scales),
+                             min_per_group=int(min_per_group), seed=int(seed))
+    return {**result_spec(plan), "recruit": frame_to_spec(plan.recruit), "covariates": frame_to_spec(plan.covariates),
+            "strata": STRATUM, "n": plan.n, "predicted_width_ratio": plan.predicted_width_ratio,
+            "worst_width_ratio": plan.worst_width_ratio}

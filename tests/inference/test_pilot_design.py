@@ -46,10 +46,17 @@ def test_small_groups_get_their_minimum_and_the_guard_holds(bundled):
     by_region = plan.table().groupby("region")["estimate"].sum()
     assert by_region["islands"] >= 10  # 15 people of 2,000: proportional allocation would give 1
     assert any("minimum of 10 answers per group" in note for note in plan.notes)
+    # spreads 100 times apart: Neyman would give the low-spread stratum 1% of the pilot; the guard
+    # keeps at least 1/1.02^2 of its proportional share, so the plan is never 2% wider than
+    # proportional allocation whatever the true spreads
     extreme = covariates.assign(prior=np.where(covariates["id"] % 2 == 0, 0.05, 5.0))
-    pulled = ss.design_pilot(bundled.samples, extreme, 200, "belief", spread="prior", power=1.0)
-    assert pulled.worst_width_ratio <= 1.02 + 1e-9
-    assert any("pulled" in note for note in pulled.notes)
+    guarded = ss.design_pilot(bundled.samples, extreme, 200, "belief", spread="prior", spread_bands=2)
+    assert guarded.worst_width_ratio <= 1.02 + 1e-9
+    table = guarded.table().set_index("spread_band")["estimate"]
+    assert table[1] < 100 < table[2] and table[1] >= np.floor(100 / 1.02 ** 2)
+    looser = ss.design_pilot(bundled.samples, extreme, 200, "belief", spread="prior", spread_bands=2,
+                             max_widening=0.5)
+    assert looser.table().set_index("spread_band")["estimate"][1] < table[1]
 
 
 def test_persona_keys_make_the_persona_the_stratum():

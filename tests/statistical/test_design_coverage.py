@@ -169,9 +169,12 @@ def _small_study(world, replications, seed, n_pilot=30, domain=None):
 
 def _planned_study(replications, seed, n_pilot=200):
     """Pilots planned by ss.design_pilot (strata: a small group x spread bands) beside simple random
-    pilots of the same size, in a world where human-LLM disagreement grows with the draws' spread."""
+    pilots of the same size, in a world where human-LLM disagreement grows with the draws' spread.
+    The guard is loosened to 10% (the default 2% allows each stratum to give up only ~4% of its
+    share: a ~1% gain here, benchmarks/inference.py) so that the gain shows beyond the noise."""
     world = SpreadWorld()
-    plan = ss.design_pilot(world.samples, world.covariates, n_pilot, "y", by="group", scales=world.scales)
+    plan = ss.design_pilot(world.samples, world.covariates, n_pilot, "y", by="group", scales=world.scales,
+                           max_widening=0.10)
     truth = world.truth()
 
     def one(rng):
@@ -189,7 +192,7 @@ def _planned_study(replications, seed, n_pilot=200):
 def check_planned(results, replications):
     check(results, replications, ["mean"])
     assert results["smallest_group"].min() >= 10  # every named group present, at its minimum
-    assert np.mean(results["width_ratio"]) < 0.98, np.mean(results["width_ratio"])  # narrower: spreads differ
+    assert np.mean(results["width_ratio"]) < 0.97, np.mean(results["width_ratio"])  # narrower: spreads differ
 
 
 # fast tier -------------------------------------------------------------------------------
