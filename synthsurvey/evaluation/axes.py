@@ -161,6 +161,7 @@ def subgroup_axis(fit, by, folds=5, seed=0):
                           if predictor_fit.family in PROBABILITY_FAMILIES else shares)
                    for name, predictor_fit in predictor_fits(fit).items()}
     rows = []
+    sampling = designs.resolve(fit.pilot_design, fit.frame, fit.is_pilot)  # groups are domains of the fit's design
     for column in by:
         if column not in fit.frame.columns:
             raise SynthsurveyError(f"by={column!r} is not a column of the fit's frame")
@@ -172,7 +173,9 @@ def subgroup_axis(fit, by, folds=5, seed=0):
             human = indicators[pilot].mean(axis=0)
             pmfs = {"base": shares[rows_in].mean(axis=0)}
             for name, predicted in predictions.items():
-                estimate = np.clip(ppi.mean(indicators[pilot], predicted[pilot], predicted[rows_in]).estimate, 0, None)
+                estimate = ppi.mean(indicators[fit.is_pilot], predicted[fit.is_pilot], predicted, "ppi++", sampling,
+                                    domain=rows_in[fit.is_pilot], domain_all=rows_in).estimate
+                estimate = np.clip(estimate, 0, None)
                 pmfs[name] = estimate / estimate.sum()
             for name, shown in pmfs.items():
                 rows.append({"item": fit.item, "by": column, "group": value, "predictor": name,
