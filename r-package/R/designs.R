@@ -51,6 +51,8 @@ ss_design <- function(fit, ids = ~1, strata = NULL, probs = NULL, weights = NULL
 #' (\code{survey::svytotal} for \code{method = "classical"}).
 #'
 #' @inheritParams ss_population_mean
+#' @param weights Optional population weights (they define the estimand): a column name or one
+#'   number per person.
 #' @return An object of class \code{ss_population}.
 #' @export
 ss_population_total <- function(fit, by = NULL, method = "ppi++", alpha = 0.05, cross_fit = TRUE, folds = 5L,

@@ -36,8 +36,7 @@ from ..common.checks import check_alpha
 from ..common.errors import SynthsurveyError
 from ..common.results import Result, Summary, critical_values
 from ..inference import regression
-from ..inference.coefficients import analyst_design, check_fit_first, coefficient_estimate
-from ..models.families import PROBABILITY_FAMILIES
+from ..inference.coefficients import analyst_design, check_fit_first, coefficient_estimate, logit_estimator
 from ..models.frame import exclusion_notes
 
 ESTIMATORS = ("human pilot", "LLM one draw", "LLM draw mean", "debiased (naive)", "PPI++")
@@ -198,13 +197,10 @@ def recover(fit, formula, family="ols", alpha=0.05, folds=5, seed=0):
     def as_outcome(values):
         return (values - low) * slope if family == "logit" else values
 
-    kernel = regression.ols if family == "ols" else regression.logistic
-    kind = "probs" if family == "logit" and fit.family in PROBABILITY_FAMILIES else "response"
-    outcome = (lambda values: (values == high).astype(float)) if family == "logit" else (lambda values: values)
-    if family == "logit" and kind == "response":
-        def kernel(x, y, f, x_all, f_all, *rest, **options):  # noqa: F811 - an ols fit's answers rescaled
-            return regression.logistic(x, y, np.clip(as_outcome(f), 0, 1), x_all, np.clip(as_outcome(f_all), 0, 1),
-                                       *rest, **options)
+    if family == "logit":
+        kind, kernel, outcome = logit_estimator(fit)
+    else:
+        kind, kernel, outcome = "response", regression.ols, (lambda values: values)
     estimates = {}
     for name, method in (("human pilot", "classical"), (REFERENCE, "ppi++")):
         estimates[name] = coefficient_estimate(kernel, fit, formula, kind, outcome, method, "subsample", True, folds,

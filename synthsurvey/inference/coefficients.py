@@ -15,7 +15,7 @@ from ..common.checks import check_alpha
 from ..common.errors import SynthsurveyError
 from ..models import formula as formulas
 from ..models.families import PROBABILITY_FAMILIES
-from ..models.frame import IS_PILOT, RESPONSE, Exclusions, complete_rows, exclusion_notes
+from ..models.frame import IS_PILOT, Exclusions, complete_rows, exclusion_notes
 from . import ppi, regression
 from .population import PopulationResult, covariance_frame, estimate_rows, estimation_inputs
 
@@ -98,14 +98,10 @@ def population_ols(fit, formula, method="ppi++", design="subsample", alpha=0.05,
                      folds, seed, weights, pilot_weights, finite_population, leverage)
 
 
-def population_logit(fit, formula, method="ppi++", design="subsample", alpha=0.05, cross_fit=True, folds=5,
-                     seed=0, weights=None, pilot_weights=None, finite_population=True, leverage=True):
-    """Logistic-regression coefficients of ``formula`` for a binary item over the population.
-    The outcome is 1 at the item's higher level; predictions are the fit's probability of it
-    (an ols fit's expected answer is rescaled to [0, 1] and clipped). ``leverage`` as in
-    ``population_ols`` (False: ``svyglm(family = quasibinomial)`` exactly)."""
-    check_fit_first(fit, formula, "population_logit")
-    alpha = check_alpha(alpha)
+def logit_estimator(fit):
+    """(prediction kind, regression kernel, outcome map) of the logistic PPI of a binary item: the
+    outcome is 1 at the item's higher level; predictions are the fit's probability of it (an ols
+    fit's expected answer rescaled to [0, 1] and clipped)."""
     if fit.scale.n_levels != 2:
         raise SynthsurveyError(f"population_logit needs a binary item; {fit.item!r} is {fit.scale.describe()}")
     low, high = fit.scale.levels
@@ -117,5 +113,16 @@ def population_logit(fit, formula, method="ppi++", design="subsample", alpha=0.0
         def kernel(x, y, f, x_all, f_all, *rest, **options):
             rescale = lambda values: np.clip((values - low) / (high - low), 0, 1)  # noqa: E731
             return regression.logistic(x, y, rescale(f), x_all, rescale(f_all), *rest, **options)
-    return _estimate(kernel, fit, formula, kind, lambda values: (values == high).astype(float), method, design,
-                     alpha, cross_fit, folds, seed, weights, pilot_weights, finite_population, leverage)
+    return kind, kernel, lambda values: (values == high).astype(float)
+
+
+def population_logit(fit, formula, method="ppi++", design="subsample", alpha=0.05, cross_fit=True, folds=5,
+                     seed=0, weights=None, pilot_weights=None, finite_population=True, leverage=True):
+    """Logistic-regression coefficients of ``formula`` for a binary item over the population (see
+    ``logit_estimator``). ``leverage`` as in ``population_ols`` (False: ``svyglm(family =
+    quasibinomial)`` exactly)."""
+    check_fit_first(fit, formula, "population_logit")
+    alpha = check_alpha(alpha)
+    kind, kernel, outcome = logit_estimator(fit)
+    return _estimate(kernel, fit, formula, kind, outcome, method, design, alpha, cross_fit, folds, seed, weights,
+                     pilot_weights, finite_population, leverage)

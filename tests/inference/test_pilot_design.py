@@ -4,7 +4,6 @@ classical mean is the stratified mean sum_h N_h ybar_h / N), persona keys, error
 widths of planned pilots: tests/statistical/test_design_coverage.py and benchmarks/inference.py."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import synthsurvey as ss
