@@ -28,13 +28,17 @@ _PUBLIC = {
     "DebiasModel": ("synthsurvey.models.model", "DebiasModel"),
     "DebiasResults": ("synthsurvey.models.results", "DebiasResults"),
     "DistributedFit": ("synthsurvey.models.distributed", "DistributedFit"),
+    "Design": ("synthsurvey.models.sampling", "Design"),
     # inference
     "population_mean": ("synthsurvey.inference.population", "population_mean"),
+    "population_total": ("synthsurvey.inference.population", "population_total"),
     "population_shares": ("synthsurvey.inference.population", "population_shares"),
     "population_quantile": ("synthsurvey.inference.population", "population_quantile"),
     "population_ols": ("synthsurvey.inference.coefficients", "population_ols"),
     "population_logit": ("synthsurvey.inference.coefficients", "population_logit"),
     "plan_pilot": ("synthsurvey.inference.planning", "plan_pilot"),
+    "design_pilot": ("synthsurvey.inference.pilot_design", "design_pilot"),
+    "PilotDesign": ("synthsurvey.inference.pilot_design", "PilotDesign"),
     "PopulationResult": ("synthsurvey.inference.population", "PopulationResult"),
     "PilotPlan": ("synthsurvey.inference.planning", "PilotPlan"),
     # fidelity

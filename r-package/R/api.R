@@ -158,7 +158,11 @@ ss_debias <- function(formula, samples, humans, covariates = NULL, family = "ols
 # same data, the same numbers; the contrasts the fit was made with, whatever options(contrasts)
 # the new session has).
 .fit_py <- function(fit) {
-  .py(fit, function(x) .debias(c(x$inputs, list(contrasts = x$design$contrasts)))$handle$py)
+  .py(fit, function(x) {
+    py <- .debias(c(x$inputs, list(contrasts = x$design$contrasts)))$handle$py
+    if (!is.null(x$inputs$pilot_design)) py <- .apply_design(py, x$inputs$pilot_design)
+    py
+  })
 }
 
 .fit_frame <- function(fit, what, ...) .frame_out(.call(what, .fit_py(fit), ...))

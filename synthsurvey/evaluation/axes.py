@@ -9,8 +9,11 @@
   model fit without its fold);
 * subgroups: the marginal distances per level of chosen covariates, cross-fitted the same way
   (the floor a row of its own), worst group and gap;
-* coherence: belief-action relations (correlation, logit slope) in humans, in raw LLM
-  draws (belief and action from the same draw) and in debiased predictions.
+* coherence: belief-action relations (correlation, logit slope), each at the individual level:
+  in humans (the pilot's people with both answers, design-based), in raw LLM draws (belief and
+  action from the same draw) and for the debiased action model (its cross-fitted probability of
+  acting regressed on the same people's human beliefs, so the slope is comparable to the humans'
+  and the difference is tested with the pilot shared).
 
 Predictors: ``base`` (draw shares / draw means), ``scalar`` (the same family on ``llm_mean``,
 ``fit.baseline("scalar")``), ``debiased`` (the fit). Population distributions of scalar and
@@ -27,7 +30,7 @@ import statsmodels.api as sm
 from ..common.errors import SynthsurveyError
 from ..common.results import critical_values
 from ..featurize.scales import level_codes
-from ..inference import ppi
+from ..inference import designs, ppi, regression
 from ..inference.population import population_shares
 from ..models.crossfit import fold_models
 from ..models.families import PROBABILITY_FAMILIES
@@ -240,20 +243,31 @@ def fold_probabilities(predictor_fit, folds, seed, draw_shares):
 
 
 def coherence_axis(belief_fit, action_fit, alpha=0.05, folds=5, seed=0):
-    """Belief-action coherence: correlation and logit slope of the (binary) action on the belief
-    in humans (pilot people with both answers), raw LLM draws (belief and action from the same
-    draw; standard errors clustered by respondent) and debiased predictions; the difference of
-    each slope from the human one with its CI (sources treated as independent)."""
+    """Belief-action coherence, individual-level slopes in every source: the logit slope of the
+    (binary) action on the belief among the pilot's people with both answers (standard errors
+    under the belief fit's pilot design); in raw LLM draws (belief and action from the same draw;
+    standard errors clustered by respondent); and for the debiased action model (its cross-fitted
+    probability of acting on the same people's human beliefs, a fractional logit under the same
+    design). Each slope's difference from the humans' has a CI: paired (the design variance of
+    the difference) for the debiased row, which shares the pilot; independent for the raw LLM."""
     if action_fit.scale.n_levels != 2:
         raise SynthsurveyError(f"coherence needs a binary action item; {action_fit.item!r} is "
                                f"{action_fit.scale.describe()}")
     low, high = action_fit.scale.levels
-    merged = belief_fit.frame[["id", RESPONSE, IS_PILOT]].merge(
-        action_fit.frame[["id", RESPONSE, IS_PILOT]], on="id", suffixes=("_belief", "_action"))
-    both = merged[f"{IS_PILOT}_belief"] & merged[f"{IS_PILOT}_action"]
-    humans = merged.loc[both]
-    rows = [_coherence_row("humans", humans[f"{RESPONSE}_belief"], (humans[f"{RESPONSE}_action"] == high) * 1.0,
-                           binary=True)]
+    action_pred = action_fit.predictions("response", True, folds, seed)
+    action_frame = action_fit.frame[["id", RESPONSE, IS_PILOT]].assign(predicted=(action_pred - low) / (high - low))
+    merged = belief_fit.frame.merge(action_frame, on="id", how="left", suffixes=("", "_action"))
+    both = (merged[IS_PILOT] & merged[f"{IS_PILOT}_action"].fillna(False).astype(bool)).to_numpy()
+    sampling = designs.resolve(belief_fit.pilot_design, merged.assign(**{IS_PILOT: both}), both)
+    belief = merged.loc[both, RESPONSE].to_numpy(dtype=float)
+    x = np.column_stack([np.ones(len(belief)), belief])
+    human_action = (merged.loc[both, f"{RESPONSE}_action"].to_numpy() == high).astype(float)
+    predicted = np.clip(merged.loc[both, "predicted"].to_numpy(dtype=float), 0, 1)
+    human = regression.logistic(x, human_action, predicted, x, predicted, "classical", sampling)
+    debiased = regression.logistic(x, predicted, predicted, x, predicted, "classical", sampling)
+    rows = [_row("humans", belief, human_action, human), _row("debiased (action predicted, on human belief)",
+                                                              belief, predicted, debiased)]
+    paired = float(np.sqrt(sampling.pilot.variance(debiased.influence - human.influence)[1, 1]))
     if belief_fit.samples is not None and action_fit.samples is not None:
         key = belief_fit.key
         draws = belief_fit.samples
@@ -261,17 +275,13 @@ def coherence_axis(belief_fit, action_fit, alpha=0.05, folds=5, seed=0):
             draws = draws[draws["source"] == belief_fit.source]
         pairs = draws[draws["item"] == belief_fit.item].merge(
             draws[draws["item"] == action_fit.item], on=[key, "draw"], suffixes=("_belief", "_action"))
-        rows.append(_coherence_row("raw LLM (same draw)", pairs[f"{RESPONSE}_belief"],
-                                   (pairs[f"{RESPONSE}_action"] == high) * 1.0, binary=True, groups=pairs[key]))
-    belief_pred = belief_fit.predictions("response", True, folds, seed)
-    action_pred = action_fit.predictions("response", True, folds, seed)
-    predicted = belief_fit.frame[["id"]].assign(belief=belief_pred).merge(
-        action_fit.frame[["id"]].assign(action=np.clip((action_pred - low) / (high - low), 0, 1)), on="id")
-    rows.append(_coherence_row("debiased", predicted["belief"], predicted["action"], binary=False))
+        rows.insert(1, _coherence_row("raw LLM (same draw)", pairs[f"{RESPONSE}_belief"],
+                                      (pairs[f"{RESPONSE}_action"] == high) * 1.0, groups=pairs[key]))
     table = pd.DataFrame(rows)
-    human = table.iloc[0]
-    table["slope_diff"] = table["logit_slope"] - human["logit_slope"]
-    diff_se = np.hypot(table["slope_se"], human["slope_se"])
+    reference = table.iloc[0]
+    table["slope_diff"] = table["logit_slope"] - reference["logit_slope"]
+    diff_se = np.where(table["answers"].str.startswith("debiased"), paired,
+                       np.hypot(table["slope_se"], reference["slope_se"]))
     z = float(critical_values(alpha, np.inf))
     table["slope_diff_ci_low"] = table["slope_diff"] - z * diff_se
     table["slope_diff_ci_high"] = table["slope_diff"] + z * diff_se
@@ -279,15 +289,18 @@ def coherence_axis(belief_fit, action_fit, alpha=0.05, folds=5, seed=0):
     return table
 
 
-def _coherence_row(answers, belief, action, binary, groups=None):
+def _correlation(belief, action):
+    return np.corrcoef(belief, action)[0, 1] if np.std(belief) > 0 and np.std(action) > 0 else np.nan
+
+
+def _row(answers, belief, action, estimate):
+    return {"answers": answers, "n": len(belief), "correlation": _correlation(belief, action),
+            "logit_slope": float(estimate.estimate[1]), "slope_se": float(estimate.std_error[1])}
+
+
+def _coherence_row(answers, belief, action, groups):
     belief, action = np.asarray(belief, dtype=float), np.asarray(action, dtype=float)
-    design = sm.add_constant(belief)
-    if binary:
-        model = sm.Logit(action, design)
-        result = (model.fit(disp=0, cov_type="cluster", cov_kwds={"groups": pd.factorize(groups)[0]})
-                  if groups is not None else model.fit(disp=0, cov_type="HC0"))
-    else:
-        result = sm.GLM(action, design, family=sm.families.Binomial()).fit(cov_type="HC0")
-    correlation = np.corrcoef(belief, action)[0, 1] if np.std(belief) > 0 and np.std(action) > 0 else np.nan
-    return {"answers": answers, "n": len(belief), "correlation": correlation,
+    result = sm.Logit(action, sm.add_constant(belief)).fit(disp=0, cov_type="cluster",
+                                                           cov_kwds={"groups": pd.factorize(groups)[0]})
+    return {"answers": answers, "n": len(belief), "correlation": _correlation(belief, action),
             "logit_slope": float(np.asarray(result.params)[1]), "slope_se": float(np.asarray(result.bse)[1])}

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..common.checks import check_alpha
 from ..common.errors import SynthsurveyError
-from ..inference import ppi
+from ..inference import designs, ppi
 from ..inference.population import PopulationResult, estimate_rows, population_mean, population_shares
 
 METHODS = ("ppi++", "classical", "base LLM")
@@ -70,7 +70,8 @@ def pilot_only_rows(item, scale, answers, n_people, reason, shares=True):
     n_people = max(int(n_people), len(answers))
     zeros = np.zeros(n_people)
     result = ppi.mean(answers, np.zeros(len(answers)), zeros, method="classical")
-    rows = estimate_rows(["mean"], result, len(answers), n_people, "classical", "subsample")
+    sampling = designs.from_sizes("subsample", len(answers), n_people, True)  # a simple random pilot of the people
+    rows = estimate_rows(["mean"], result, len(answers), n_people, "classical", sampling)
     if shares and scale.is_discrete:
         on_scale = answers[np.isin(answers, scale.levels)]
         if len(on_scale) == len(answers):
@@ -78,7 +79,7 @@ def pilot_only_rows(item, scale, answers, n_people, reason, shares=True):
             result = ppi.mean(indicators, np.zeros_like(indicators), np.zeros((n_people, scale.n_levels)),
                               method="classical")
             share_rows = estimate_rows([f"share[{level:g}]" for level in scale.levels], result, len(answers),
-                                       n_people, "classical", "subsample")
+                                       n_people, "classical", sampling)
             rows += [{**row, "level": level} for row, level in zip(share_rows, scale.levels)]
     return [{**row, "item": item, "formula": "", "family": "", "note": note} for row in rows]
 

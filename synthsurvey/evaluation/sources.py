@@ -181,7 +181,8 @@ def _row(name, labels, fit, report, coherence, alpha, folds, seed):
                 row[f"subgroup_worst_w1_{predictor}"] = float(worst.max())
     if coherence is not None and fit.item == coherence[0] and len(report.coherence):
         slopes = report.coherence.set_index("answers")["slope_diff"]
-        for answers, label in (("raw LLM (same draw)", "raw"), ("debiased", "debiased")):
-            if answers in slopes.index:
-                row[f"coherence_slope_diff_{label}"] = float(slopes[answers])
+        for answers, label in (("raw LLM", "raw"), ("debiased", "debiased")):  # the rows' labels begin so
+            matching = [name for name in slopes.index if str(name).startswith(answers)]
+            if matching:
+                row[f"coherence_slope_diff_{label}"] = float(slopes[matching[0]])
     return row

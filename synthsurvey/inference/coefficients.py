@@ -2,8 +2,11 @@
 
 ``population_ols(fit, "belief ~ age + C(educ)")`` estimates the coefficients the regression
 would have if every person in the fit's population had answered: the pilot's answers,
-corrected predictions for everybody (cross-fitted), sandwich standard errors. The
-left-hand side must be the fit's item.
+corrected predictions for everybody (cross-fitted), design-based sandwich standard errors
+(the fit's pilot design: strata, clusters, inclusion probabilities; see ``designs``) with t
+intervals on the design's residual degrees of freedom. The left-hand side must be the fit's item.
+The estimand is the census regression over the rows the formula can use (its exclusions are
+counted in the notes).
 """
 
 import numpy as np
@@ -12,9 +15,9 @@ from ..common.checks import check_alpha
 from ..common.errors import SynthsurveyError
 from ..models import formula as formulas
 from ..models.families import PROBABILITY_FAMILIES
-from ..models.frame import IS_PILOT, RESPONSE, Exclusions, complete_rows, exclusion_notes
-from . import ppi
-from .population import PopulationResult, estimate_rows, estimation_inputs, population_part
+from ..models.frame import IS_PILOT, Exclusions, complete_rows, exclusion_notes
+from . import ppi, regression
+from .population import PopulationResult, covariance_frame, estimate_rows, estimation_inputs
 
 
 def check_fit_first(fit, formula, function):
@@ -45,62 +48,81 @@ def analyst_design(fit, formula, frame, has_covariates=None):
     return matrix, usable, exclusions.table()
 
 
-def _estimate(kernel, fit, formula, kind, to_outcome, method, design, alpha, cross_fit, folds, seed, weights,
-              pilot_weights, finite_population):
+def coefficient_estimate(kernel, fit, formula, kind, to_outcome, method, design, cross_fit, folds, seed, weights,
+                         pilot_weights, finite_population, leverage=True):
+    """(ppi ArrayEstimate, term names, the population.Inputs of the usable rows, exclusions table)
+    of the analyst's ``formula`` with a regression ``kernel`` (regression.ols / regression.logistic)."""
+    ppi.check_method(method)
     spec = formulas.parse(formula)
     inputs = estimation_inputs(fit, kind, cross_fit, folds, seed, weights, pilot_weights,
-                               columns=[*spec.covariates, *spec.llm_features])
+                               [*spec.covariates, *spec.llm_features], design, finite_population)
     matrix, usable, exclusions = analyst_design(fit, formula, inputs.frame, getattr(fit, "has_covariates", None))
-    is_pilot = inputs.is_pilot[usable]
+    if not usable.all():
+        inputs = inputs.subset(usable)
     x_all = matrix.to_numpy(dtype=float)
-    response = to_outcome(inputs.frame[RESPONSE].to_numpy(dtype=float))
-    y = response[usable][is_pilot]
-    f = np.asarray(inputs.predictions)[usable]
+    y = to_outcome(inputs.answers)
+    f = np.asarray(inputs.predictions)
     f = f[:, 1] if f.ndim == 2 else f  # a binary item's probability of its higher level
-    w_all = None if inputs.weights_all is None else inputs.weights_all[usable]
-    w_pilot = None
-    if inputs.weights_pilot is not None:
-        w_pilot = np.zeros(len(inputs.frame))
-        w_pilot[inputs.is_pilot] = inputs.weights_pilot
-        w_pilot = w_pilot[usable][is_pilot]
-    rows_all, f_all, weights_all = population_part(design, is_pilot, x_all, f, w_all)
+    rows_all, f_all, weights_all = inputs.population_side(x_all, f, inputs.weights_all)
     if len(y) <= x_all.shape[1]:
         raise SynthsurveyError(
             f"the pilot has {len(y)} usable answers but {formula!r} has {x_all.shape[1]} coefficients")
-    result = kernel(x_all[is_pilot], y, f[is_pilot], rows_all, f_all, method, design, w_pilot, weights_all,
-                    finite_population)
-    rows = estimate_rows(list(matrix.columns), result, len(y), len(f_all), method, design)
+    try:
+        result = kernel(x_all[inputs.is_pilot], y, f[inputs.is_pilot], rows_all, f_all, method, inputs.sampling,
+                        inputs.weights_pilot, weights_all, leverage=leverage)
+    except SynthsurveyError as error:
+        raise SynthsurveyError(f"{formula!r}: {error}") from None
+    return result, list(matrix.columns), inputs, exclusions
+
+
+def _estimate(kernel, fit, formula, kind, to_outcome, method, design, alpha, cross_fit, folds, seed, weights,
+              pilot_weights, finite_population, leverage):
+    result, terms, inputs, exclusions = coefficient_estimate(
+        kernel, fit, formula, kind, to_outcome, method, design, cross_fit, folds, seed, weights, pilot_weights,
+        finite_population, leverage)
+    n_all = len(inputs.frame) if not inputs.sampling.independent else int((~inputs.is_pilot).sum())
+    rows = estimate_rows(terms, result, len(inputs.answers), n_all, method, inputs.sampling)
     return PopulationResult(rows, alpha, exclusion_notes(exclusions), title=f"Population coefficients: {formula}",
-                            fit=fit)
+                            covariance=covariance_frame(result, terms), fit=fit)
 
 
 def population_ols(fit, formula, method="ppi++", design="subsample", alpha=0.05, cross_fit=True, folds=5,
-                   seed=0, weights=None, pilot_weights=None, finite_population=True):
+                   seed=0, weights=None, pilot_weights=None, finite_population=True, leverage=True):
     """OLS coefficients of ``formula`` (item ~ covariates) over the population: a PopulationResult
-    with one row per coefficient (term names as patsy gives them)."""
+    with one row per coefficient (term names as patsy gives them) and ``vcov()``. ``leverage``:
+    the HC2 small-sample correction (see ``regression``); False gives ``survey::svyglm``'s
+    sandwich exactly."""
     check_fit_first(fit, formula, "population_ols")
     alpha = check_alpha(alpha)
-    return _estimate(ppi.ols, fit, formula, "response", lambda values: values, method, design, alpha, cross_fit,
-                     folds, seed, weights, pilot_weights, finite_population)
+    return _estimate(regression.ols, fit, formula, "response", lambda values: values, method, design, alpha, cross_fit,
+                     folds, seed, weights, pilot_weights, finite_population, leverage)
 
 
-def population_logit(fit, formula, method="ppi++", design="subsample", alpha=0.05, cross_fit=True, folds=5,
-                     seed=0, weights=None, pilot_weights=None, finite_population=True):
-    """Logistic-regression coefficients of ``formula`` for a binary item over the population.
-    The outcome is 1 at the item's higher level; predictions are the fit's probability of it
-    (an ols fit's expected answer is rescaled to [0, 1] and clipped)."""
-    check_fit_first(fit, formula, "population_logit")
-    alpha = check_alpha(alpha)
+def logit_estimator(fit):
+    """(prediction kind, regression kernel, outcome map) of the logistic PPI of a binary item: the
+    outcome is 1 at the item's higher level; predictions are the fit's probability of it (an ols
+    fit's expected answer rescaled to [0, 1] and clipped)."""
     if fit.scale.n_levels != 2:
         raise SynthsurveyError(f"population_logit needs a binary item; {fit.item!r} is {fit.scale.describe()}")
     low, high = fit.scale.levels
     if fit.family in PROBABILITY_FAMILIES:
-        kind, kernel = "probs", ppi.logistic
+        kind, kernel = "probs", regression.logistic
     else:
         kind = "response"
 
-        def kernel(x, y, f, x_all, f_all, *rest):
+        def kernel(x, y, f, x_all, f_all, *rest, **options):
             rescale = lambda values: np.clip((values - low) / (high - low), 0, 1)  # noqa: E731
-            return ppi.logistic(x, y, rescale(f), x_all, rescale(f_all), *rest)
-    return _estimate(kernel, fit, formula, kind, lambda values: (values == high).astype(float), method, design,
-                     alpha, cross_fit, folds, seed, weights, pilot_weights, finite_population)
+            return regression.logistic(x, y, rescale(f), x_all, rescale(f_all), *rest, **options)
+    return kind, kernel, lambda values: (values == high).astype(float)
+
+
+def population_logit(fit, formula, method="ppi++", design="subsample", alpha=0.05, cross_fit=True, folds=5,
+                     seed=0, weights=None, pilot_weights=None, finite_population=True, leverage=True):
+    """Logistic-regression coefficients of ``formula`` for a binary item over the population (see
+    ``logit_estimator``). ``leverage`` as in ``population_ols`` (False: ``svyglm(family =
+    quasibinomial)`` exactly)."""
+    check_fit_first(fit, formula, "population_logit")
+    alpha = check_alpha(alpha)
+    kind, kernel, outcome = logit_estimator(fit)
+    return _estimate(kernel, fit, formula, kind, outcome, method, design, alpha, cross_fit, folds, seed, weights,
+                     pilot_weights, finite_population, leverage)

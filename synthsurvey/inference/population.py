@@ -1,9 +1,12 @@
 """Population means, shares, quantiles and subgroup means of one item with valid inference.
 
-Estimand: the mean (share, quantile) of the human answers over the N people of the fit's
-population frame. Assumption: the pilot is a simple random sample of those N (design
-``"subsample"``, the default, with finite-population correction), or, with design
-``"independent"``, the pilot and the rest are independent samples of a superpopulation.
+Estimand: the mean (share, quantile, total) of the human answers over the N people of the fit's
+population frame, weighted by the population ``weights`` if given. Assumption: the pilot was
+drawn from those N by the fit's pilot design (``fit.pilot_design``: simple random unless the fit
+was given strata, clusters or inclusion probabilities; ``design="subsample"``, the default, with
+finite-population corrections), or, with ``design="independent"``, the pilot (drawn by the same
+design) and the rest are independent samples of a superpopulation; an ``ss.Design`` given as
+``design`` overrides the fit's. Subgroups are domains of the whole design (``domains``).
 Predictions are cross-fitted by default (see ``models.crossfit``).
 
 Every function takes the fit first (a DebiasResults, or a DistributedFit whose population side is
@@ -20,25 +23,36 @@ from ..common.errors import SynthsurveyError, preview
 from ..common.results import Result, single_row_property
 from ..models.families import PROBABILITY_FAMILIES
 from ..models.frame import IS_PILOT, RESPONSE
-from . import population_notes, ppi
+from ..models.sampling import Design
+from . import designs, domains, population_notes, ppi
 
 
 class PopulationResult(Result):
     """Tidy population estimates (see ``common.results``): ``table()`` has term, estimate,
     std_error, statistic, p_value, ci_low, ci_high, n_labeled (pilot answers used), n_unlabeled
-    (people without one), n_effective (pilot answers the estimate is worth: n x pilot-only
-    variance / this variance), lam, method, design, df, plus ``level`` for shares and the ``by``
-    columns for subgroup estimates (before ``term``). A one-row result also reads as attributes
-    (``estimate``, ``std_error``, ``ci_low`` ...)."""
+    (people without one), n_effective (pilot answers the estimate is worth: the size of a pilot
+    drawn by the same design whose estimate alone would be as precise, at most N; see
+    ``designs.effective_size``), lam, method, design, df (the design's: t intervals), flag (why
+    an interval is withheld, see ``domains``; "" when it is not), plus ``level`` for shares and the
+    ``by`` columns for subgroup estimates (before ``term``). A one-row result also reads as
+    attributes (``estimate``, ``std_error``, ``ci_low`` ...). ``vcov()``: the covariance of the
+    estimates where it was computed (coefficients, shares)."""
 
-    def __init__(self, rows, alpha, notes=(), keys=(), title="Population estimates", fit=None):
+    def __init__(self, rows, alpha, notes=(), keys=(), title="Population estimates", covariance=None, fit=None):
         if fit is not None:  # state the population each row describes (see population_notes)
             rows, notes = population_notes.describe(rows, notes, fit, alpha)
         estimates = pd.DataFrame(rows)
         estimates.attrs["keys"] = tuple(keys)
         self._title_text = title
+        self._covariance = covariance
         self._set_estimates(estimates, alpha, notes)
         self._freeze()
+
+    def vcov(self):
+        """Covariance matrix of the estimates (DataFrame labelled by term)."""
+        if self._covariance is None:
+            raise SynthsurveyError("this result has no covariance matrix (one estimate per group)")
+        return self._covariance.copy()
 
     estimate = single_row_property("estimate")
     std_error = single_row_property("std_error")
@@ -66,39 +80,69 @@ class PopulationResult(Result):
         return info + population_notes.info(table)
 
 
-def estimate_rows(terms, result, n, n_all, method, design):
-    """Rows (dicts with term, estimate, std_error, df and the counts) from a ppi.ArrayEstimate."""
-    n_unlabeled = n_all - n if design == "subsample" else n_all
+def estimate_rows(terms, result, n, n_all, method, sampling, min_pilot=2, domain=None):
+    """Rows (dicts with term, estimate, std_error, df, the counts, n_effective and flag) from a
+    ppi.ArrayEstimate of n pilot answers (those in ``domain``, a mask over the pilot's rows, if
+    given); ``n_all`` rows on the population side (the frame, or the unlabeled rows under the
+    independent design)."""
+    n_unlabeled = n_all - n if not sampling.independent else n_all
+    n_population = n + n_unlabeled
+    units = sampling.pilot.n_units if domain is None else sampling.pilot.domain_units(domain)
     rows = []
-    for term, estimate, std_error, classical in zip(terms, result.estimate, result.std_error,
-                                                    result.classical_std_error):
+    for position, term in enumerate(terms):
+        std_error, classical = result.std_error[position], result.classical_std_error[position]
+        flag = domains.interval_flag(units, bool(result.spread[position]), min_pilot,
+                                     sampling.pilot.n_units < sampling.pilot.n)
         rows.append({
-            "term": term, "estimate": estimate, "std_error": std_error, "df": np.inf,
-            "n_labeled": n, "n_unlabeled": n_unlabeled,
-            "n_effective": n * (classical / std_error) ** 2 if std_error > 0 else np.inf,
-            "lam": result.lam, "method": method, "design": design,
+            "term": term, "estimate": result.estimate[position], "std_error": np.nan if flag else std_error,
+            "df": result.df, "n_labeled": n, "n_unlabeled": n_unlabeled,
+            "n_effective": np.nan if flag else designs.effective_size(
+                n, n_population, std_error ** 2, classical ** 2, sampling.pilot.finite),
+            "lam": result.lam, "method": method, "design": sampling.label, "flag": flag,
         })
     return rows
+
+
+def covariance_frame(result, terms):
+    """The covariance of an ArrayEstimate as a DataFrame labelled by ``terms``."""
+    return pd.DataFrame(result.covariance, index=list(terms), columns=list(terms))
 
 
 @dataclass(frozen=True)
 class Inputs:
     """What an estimator needs from a fit: the frame (id, covariates, response, is_pilot), the
-    pilot mask, the pilot's answers, predictions for every row, and the weights."""
+    pilot mask, the pilot's answers, predictions for every row, the population weights (None:
+    equal) and the design (a designs.Sampling)."""
 
     frame: pd.DataFrame
     is_pilot: np.ndarray
     answers: np.ndarray
     predictions: np.ndarray
     weights_all: np.ndarray
-    weights_pilot: np.ndarray
+    sampling: designs.Sampling
+    design_args: tuple = ()  # (the fit's design, design, finite_population, pilot probabilities)
 
-    def restricted(self, rows):
-        """The Inputs of the people in ``rows`` (a boolean mask over the frame)."""
-        pilot_rows = rows[self.is_pilot]
-        return Inputs(self.frame.loc[rows], self.is_pilot[rows], self.answers[pilot_rows], self.predictions[rows],
-                      None if self.weights_all is None else self.weights_all[rows],
-                      None if self.weights_pilot is None else self.weights_pilot[pilot_rows])
+    def subset(self, rows):
+        """The Inputs of the frame's ``rows`` (a boolean mask), the design re-resolved on them (the
+        population is then those rows: e.g. the rows an analyst's formula can use)."""
+        fit_design, design, finite_population, pilot_probs = self.design_args
+        is_pilot = self.is_pilot[rows]
+        frame = self.frame.loc[rows]
+        sampling = designs.resolve(fit_design, frame, is_pilot, design, finite_population,
+                                   None if pilot_probs is None else pilot_probs[rows])
+        return Inputs(frame, is_pilot, self.answers[rows[self.is_pilot]], self.predictions[rows],
+                      None if self.weights_all is None else self.weights_all[rows], sampling,
+                      (fit_design, design, finite_population, None if pilot_probs is None else pilot_probs[rows]))
+
+    @property
+    def weights_pilot(self):
+        """The population weights of the pilot rows (None: equal)."""
+        return None if self.weights_all is None else self.weights_all[self.is_pilot]
+
+    def population_side(self, *arrays):
+        """``arrays`` (over the frame's rows; None stays None) restricted to the rows the
+        estimator's population side uses (see ``population_part``)."""
+        return population_part(self.sampling.relation, self.is_pilot, *arrays)
 
 
 def _weight_values(spec, name, frame, fit):
@@ -123,18 +167,28 @@ def _weight_values(spec, name, frame, fit):
     return values
 
 
-def estimation_inputs(fit, kind, cross_fit, folds, seed, weights, pilot_weights, columns=()):
-    """The Inputs of ``fit``: its estimation frame with the predictions of ``kind`` and the weights
-    (pilot weights default to the population weights of the pilot rows)."""
-    wanted = list(dict.fromkeys([*columns, *(w for w in (weights, pilot_weights) if isinstance(w, str))]))
-    frame, predicted = fit.estimation_frame(kind, cross_fit, folds, seed, wanted)
+def estimation_inputs(fit, kind, cross_fit, folds, seed, weights, pilot_weights, columns=(), design="subsample",
+                      finite_population=True):
+    """The Inputs of ``fit``: its estimation frame with the predictions of ``kind``, the population
+    weights and the design (the fit's pilot design, or ``design``; ``pilot_weights``, if given,
+    are the pilot's sampling weights 1 / inclusion probability)."""
+    fit_design = getattr(fit, "pilot_design", None) or Design()
+    described = design if isinstance(design, Design) else fit_design
+    wanted = [*columns, *(w for w in (weights, pilot_weights) if isinstance(w, str)), *described.columns]
+    frame, predicted = fit.estimation_frame(kind, cross_fit, folds, seed, list(dict.fromkeys(wanted)))
     is_pilot = frame[IS_PILOT].to_numpy()
     population_weights = _weight_values(weights, "weights", frame, fit)
-    pilot = _weight_values(pilot_weights, "pilot_weights", frame, fit)
-    pilot = population_weights if pilot is None else pilot
-    population_notes.check_weights(population_weights, None if pilot is None else pilot[is_pilot])
+    pilot_probs = None
+    if pilot_weights is not None:
+        sampling_weights = _weight_values(pilot_weights, "pilot_weights", frame, fit)
+        population_notes.check_weights(None, sampling_weights[is_pilot])
+        with np.errstate(divide="ignore"):
+            pilot_probs = np.where(is_pilot, 1.0 / sampling_weights, 1.0)
+    population_notes.check_weights(population_weights, None if population_weights is None else
+                                   population_weights[is_pilot])
+    sampling = designs.resolve(fit_design, frame, is_pilot, design, finite_population, pilot_probs)
     return Inputs(frame, is_pilot, frame[RESPONSE].to_numpy(dtype=float)[is_pilot], predicted,
-                  population_weights, None if pilot is None else pilot[is_pilot])
+                  population_weights, sampling, (fit_design, design, finite_population, pilot_probs))
 
 
 def population_part(design, is_pilot, *arrays):
@@ -147,50 +201,67 @@ def population_part(design, is_pilot, *arrays):
     return tuple(None if values is None else values[rest] for values in arrays)
 
 
-def _groups(frame, by):
-    """(group key tuples in order, their row masks): factor levels in their order (ordered
-    factors included), other values sorted; people with a missing ``by`` value are in no group."""
-    keys, masks = [], []
-    for key, group in frame.reset_index(drop=True).groupby(list(by), sort=True, observed=True, dropna=True):
-        mask = np.zeros(len(frame), dtype=bool)
-        mask[group.index.to_numpy()] = True
-        keys.append(key if isinstance(key, tuple) else (key,))
-        masks.append(mask)
-    return keys, masks
-
-
 def population_mean(fit, by=None, method="ppi++", design="subsample", alpha=0.05, cross_fit=True,
-                    folds=5, seed=0, weights=None, pilot_weights=None, finite_population=True):
+                    folds=5, seed=0, weights=None, pilot_weights=None, finite_population=True,
+                    min_pilot=domains.MIN_PILOT):
     """Population mean of the item's human answers (item units); with ``by`` (a covariate name or
-    a list of names) one row per group of people sharing their values. Returns a PopulationResult."""
-    alpha, by = check_alpha(alpha), as_names(by)
-    everybody = estimation_inputs(fit, "response", cross_fit, folds, seed, weights, pilot_weights, by)
+    a list of names) one row per group of people sharing their values, each a domain of the whole
+    design (``survey::svyby``). A row with fewer than ``min_pilot`` pilot answers (clusters) or no
+    spread has no interval (``flag`` says why). Returns a PopulationResult."""
+    return _estimates(ppi.mean, "mean", fit, by, method, design, alpha, cross_fit, folds, seed, weights,
+                      pilot_weights, finite_population, min_pilot)
+
+
+def population_total(fit, by=None, method="ppi++", design="subsample", alpha=0.05, cross_fit=True,
+                     folds=5, seed=0, weights=None, pilot_weights=None, finite_population=True,
+                     min_pilot=domains.MIN_PILOT):
+    """Population total of the item's human answers over the fit's frame (item units x people,
+    weighted by ``weights``): lam x the predictions' total + the Horvitz-Thompson total of the
+    pilot's residuals (``survey::svytotal`` for the classical method). Subsample design only;
+    ``by`` as in ``population_mean``. Returns a PopulationResult."""
+    return _estimates(ppi.total, "total", fit, by, method, design, alpha, cross_fit, folds, seed, weights,
+                      pilot_weights, finite_population, min_pilot)
+
+
+def _estimates(kernel, name, fit, by, method, design, alpha, cross_fit, folds, seed, weights, pilot_weights,
+               finite_population, min_pilot):
+    alpha, by, min_pilot = check_alpha(alpha), as_names(by), domains.check_min_pilot(min_pilot)
+    ppi.check_method(method)
+    everybody = estimation_inputs(fit, "response", cross_fit, folds, seed, weights, pilot_weights, by, design,
+                                  finite_population)
     if not by:
-        rows = _mean_rows(everybody, "mean", method, design, finite_population)
-        return PopulationResult(rows, alpha, fit=fit)
-    unknown = [name for name in by if name not in everybody.frame.columns]
+        return PopulationResult(_kernel_rows(kernel, everybody, name, method, min_pilot), alpha, fit=fit)
+    unknown = [column for column in by if column not in everybody.frame.columns]
     if unknown:
         raise SynthsurveyError(f"by={preview(unknown)} is not a column of the fit's frame (its covariates)")
     notes, rows = [], []
     absent = everybody.frame[list(by)].isna().any(axis=1)
     if absent.any():
         notes.append(f"{int(absent.sum())} people with a missing {'/'.join(by)} value are in no group")
-    for key, mask in zip(*_groups(everybody.frame, by)):
-        inputs = everybody.restricted(mask)
-        label = ", ".join(f"{name}={value}" for name, value in zip(by, key))
-        if inputs.is_pilot.sum() < 2:
-            notes.append(f"group {label} has {int(inputs.is_pilot.sum())} pilot answer(s): no estimate")
+    for key, rows_in in zip(*domains.groups(everybody.frame, by)):
+        label = ", ".join(f"{column}={value}" for column, value in zip(by, key))
+        n_pilot = int((rows_in & everybody.is_pilot).sum())
+        if n_pilot < 2:
+            notes.append(f"group {label} has {n_pilot} pilot answer(s): no estimate")
             continue
-        for row in _mean_rows(inputs, f"mean[{label}]", method, design, finite_population):
+        for row in _kernel_rows(kernel, everybody, f"{name}[{label}]", method, min_pilot, rows_in):
             rows.append({**dict(zip(by, key)), **row})
+    if any(row["flag"] for row in rows):
+        notes.append(f"rows with a flag have no interval: fewer than min_pilot={min_pilot} pilot answers "
+                     "(clusters), or no spread among them")
     return PopulationResult(rows, alpha, notes, keys=by, fit=fit)
 
 
-def _mean_rows(inputs, term, method, design, finite_population):
-    f_all, w_all = population_part(design, inputs.is_pilot, inputs.predictions, inputs.weights_all)
-    result = ppi.mean(inputs.answers, inputs.predictions[inputs.is_pilot], f_all, method, design,
-                      inputs.weights_pilot, w_all, finite_population)
-    return estimate_rows([term], result, len(inputs.answers), len(f_all), method, design)
+def _kernel_rows(kernel, inputs, term, method, min_pilot, rows_in=None):
+    """The rows of a mean or total kernel on ``inputs``, over the domain ``rows_in`` (a mask over
+    the frame's rows; None: everybody)."""
+    f_all, w_all, domain_all = inputs.population_side(inputs.predictions, inputs.weights_all, rows_in)
+    domain = None if rows_in is None else rows_in[inputs.is_pilot]
+    result = kernel(inputs.answers, inputs.predictions[inputs.is_pilot], f_all, method, inputs.sampling,
+                    inputs.weights_pilot, w_all, domain=domain, domain_all=domain_all)
+    n = len(inputs.answers) if domain is None else int(domain.sum())
+    n_all = len(f_all) if domain_all is None else int(domain_all.sum())
+    return estimate_rows([term], result, n, n_all, method, inputs.sampling, min_pilot, domain)
 
 
 def population_shares(fit, method="ppi++", design="subsample", alpha=0.05, cross_fit=True, folds=5,
@@ -199,45 +270,47 @@ def population_shares(fit, method="ppi++", design="subsample", alpha=0.05, cross
     to 1). Predictions are the fit's level probabilities; a family without them (ols,
     quantreg) uses the LLM's own draw shares. Returns a PopulationResult with ``level``."""
     alpha = check_alpha(alpha)
+    ppi.check_method(method)
     if not fit.scale.is_discrete:
         raise SynthsurveyError(f"shares need a discrete item; {fit.item!r} is {fit.scale.describe()}")
     levels = np.asarray(fit.scale.levels)
     notes = []
+    options = dict(design=design, finite_population=finite_population)
     if fit.family in PROBABILITY_FAMILIES:
-        inputs = estimation_inputs(fit, "probs", cross_fit, folds, seed, weights, pilot_weights)
+        inputs = estimation_inputs(fit, "probs", cross_fit, folds, seed, weights, pilot_weights, **options)
     else:
         if not fit.in_memory:
             raise SynthsurveyError(f"shares of a distributed {fit.family} fit need the LLM draw shares of "
                                    "everybody: use fit.to_memory(), or an ordinal/logit family")
-        inputs = estimation_inputs(fit, "response", cross_fit, folds, seed, weights, pilot_weights)
+        inputs = estimation_inputs(fit, "response", cross_fit, folds, seed, weights, pilot_weights, **options)
         base = fit.frame[fit.scale.share_names()].to_numpy(dtype=float)
-        inputs = Inputs(inputs.frame, inputs.is_pilot, inputs.answers, base, inputs.weights_all,
-                        inputs.weights_pilot)
+        inputs = Inputs(inputs.frame, inputs.is_pilot, inputs.answers, base, inputs.weights_all, inputs.sampling)
         notes.append(f"family {fit.family!r} has no level probabilities: predictions are the LLM draw shares")
     indicators = fit.scale.indicators(inputs.answers, where="the pilot's answers")
-    f_all, w_all = population_part(design, inputs.is_pilot, inputs.predictions, inputs.weights_all)
-    result = ppi.mean(indicators, inputs.predictions[inputs.is_pilot], f_all, method, design,
-                      inputs.weights_pilot, w_all, finite_population)
+    f_all, w_all = inputs.population_side(inputs.predictions, inputs.weights_all)
+    result = ppi.mean(indicators, inputs.predictions[inputs.is_pilot], f_all, method, inputs.sampling,
+                      inputs.weights_pilot, w_all)
     terms = [f"share[{level:g}]" for level in levels]
-    rows = estimate_rows(terms, result, len(indicators), len(f_all), method, design)
+    rows = estimate_rows(terms, result, len(indicators), len(f_all), method, inputs.sampling)
     for row, level in zip(rows, levels):
         row["level"] = level
     rows, zero_notes = population_notes.zero_share_intervals(rows, indicators, alpha, inputs.weights_pilot)
-    return PopulationResult(rows, alpha, notes + zero_notes, fit=fit)
+    return PopulationResult(rows, alpha, notes + zero_notes, covariance=covariance_frame(result, terms), fit=fit)
 
 
 def population_quantile(fit, q=0.5, method="ppi++", design="subsample", alpha=0.05, cross_fit=True,
                         folds=5, seed=0, weights=None, pilot_weights=None, finite_population=True):
     """Population q-quantile of the answers by inverting the rectified CDF over a grid (the
     levels of a discrete item; pilot answers and prediction quantiles for a continuous one).
-    The interval is a set of grid values found at ``alpha``, so ``std_error`` is NaN and the
-    interval is not available at another alpha."""
+    The interval is a set of grid values found at ``alpha`` (conservative on a discrete grid), so
+    ``std_error`` is NaN and the interval is not available at another alpha."""
     alpha = check_alpha(alpha)
+    ppi.check_method(method)
     if not 0 < q < 1:
         raise SynthsurveyError(f"q must lie strictly between 0 and 1, got {q!r}")
     discrete_probs = fit.family in PROBABILITY_FAMILIES
     inputs = estimation_inputs(fit, "probs" if discrete_probs else "response", cross_fit, folds, seed, weights,
-                               pilot_weights)
+                               pilot_weights, design=design, finite_population=finite_population)
     if fit.scale.is_discrete:
         grid = np.asarray(fit.scale.levels)
     else:
@@ -247,12 +320,12 @@ def population_quantile(fit, q=0.5, method="ppi++", design="subsample", alpha=0.
         cdf = np.cumsum(inputs.predictions, axis=1)
     else:
         cdf = (inputs.predictions[:, None] <= grid[None, :]).astype(float)
-    cdf_all, w_all = population_part(design, inputs.is_pilot, cdf, inputs.weights_all)
-    result = ppi.quantile(q, inputs.answers, cdf[inputs.is_pilot], cdf_all, grid, method, design, alpha,
-                          inputs.weights_pilot, w_all, finite_population)
+    cdf_all, w_all = inputs.population_side(cdf, inputs.weights_all)
+    result = ppi.quantile(q, inputs.answers, cdf[inputs.is_pilot], cdf_all, grid, method, inputs.sampling, alpha,
+                          inputs.weights_pilot, w_all)
     n = len(inputs.answers)
-    row = {"term": f"quantile[{q:g}]", "estimate": result.estimate, "std_error": np.nan, "df": np.inf,
+    row = {"term": f"quantile[{q:g}]", "estimate": result.estimate, "std_error": np.nan, "df": result.df,
            "ci_low": result.ci_low, "ci_high": result.ci_high, "n_labeled": n,
-           "n_unlabeled": len(cdf_all) - n if design == "subsample" else len(cdf_all),
-           "n_effective": np.nan, "lam": result.lam, "method": method, "design": design}
+           "n_unlabeled": len(cdf_all) - n if not inputs.sampling.independent else len(cdf_all),
+           "n_effective": np.nan, "lam": result.lam, "method": method, "design": inputs.sampling.label, "flag": ""}
     return PopulationResult([row], alpha, fit=fit)

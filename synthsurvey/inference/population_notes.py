@@ -27,12 +27,12 @@ MIN_PILOT = 30  # pilot answers below which normal-approximation intervals are f
 def check_weights(population_weights, pilot_weights):
     """Raise unless some pilot answer has a positive weight and the population weights (when
     given) do not all vanish. Arrays over the population / the pilot rows, or None."""
+    if population_weights is not None and not np.any(np.asarray(population_weights) > 0):
+        raise SynthsurveyError("every weight in weights= is 0: at least one person needs a positive weight")
     if pilot_weights is not None and not np.any(np.asarray(pilot_weights) > 0):
         raise SynthsurveyError(
             f"every pilot answer has weight 0 ({len(pilot_weights)} pilot rows): at least one needs a positive "
-            "weight (check pilot_weights=, which default to the weights of the pilot rows)")
-    if population_weights is not None and not np.any(np.asarray(population_weights) > 0):
-        raise SynthsurveyError("every weight in weights= is 0: at least one person needs a positive weight")
+            "weight (check pilot_weights=, the pilot's sampling weights, and weights=)")
 
 
 STATEMENT_COLUMNS = ("n_input", "n_excluded", "excluded", "answers_not_used")
@@ -117,7 +117,7 @@ def zero_share_intervals(rows, indicators, alpha, weights=None):
         if count:
             continue
         normal_high = row["estimate"] + quantile * row["std_error"]
-        row.update(ci_low=min(0.0, row["estimate"]), ci_high=max(normal_high, upper), std_error=np.nan)
+        row.update(ci_low=min(0.0, row["estimate"]), ci_high=float(np.nanmax([normal_high, upper])), std_error=np.nan)
         notes.append(f"{row['term']}: no pilot respondent chose this level; its interval reaches at least "
                      f"{upper:.3g}, the exact binomial (Clopper-Pearson) upper bound for 0 of {n:.4g} answers, "
                      "since the normal approximation collapses to [0, 0]")

@@ -6,7 +6,7 @@ through ``result_spec`` (its ``table()`` and notes), so R shows what Python comp
 A fit from R is made in two calls: ``debias_model`` builds the model (features, the item's
 frame, exclusions) from a formula naming the columns the R formula reads, and returns the
 frame's columns R needs; R builds the design with its own ``model.matrix`` on them and
-``debias_fit`` fits on it (``DebiasModel.with_design``), so coefficient names, order and
+``debias_fit`` fits on it (``DebiasModel.with_matrix``), so coefficient names, order and
 contrasts are R's.
 """
 
@@ -21,10 +21,12 @@ from .. import inference
 from ..common.errors import SynthsurveyError, preview
 from ..io import datasets
 from ..io.simulate import STUDY_FILES, simulate_study
+from ..inference.pilot_design import STRATUM, design_pilot as plan_pilot_design
 from ..models import DebiasModel
 from ..models import default_formula as default_formula_text
 from ..models import debias as core_debias
 from ..models.frame import IS_PILOT, RESPONSE
+from ..models.sampling import Design
 from .rbridge import frame_from_spec, frame_to_spec, matrix_from_spec
 
 ROW = "_r_row"  # position (1-based) of each frame row's person in R's covariates
@@ -200,10 +202,10 @@ def debias_model(formula, samples, humans, covariates, family, key, scales, link
 
 
 def debias_fit(model, matrix, reads_llm):
-    """Fit ``model`` on the design R built (a matrix spec; see ``DebiasModel.with_design``)."""
+    """Fit ``model`` on the design R built (a matrix spec; see ``DebiasModel.with_matrix``)."""
     design = matrix_from_spec(matrix)
     design.columns = ["Intercept" if name == "(Intercept)" else name for name in design.columns]
-    return model.with_design(design, list(np.atleast_1d(reads_llm))).fit()
+    return model.with_matrix(design, list(np.atleast_1d(reads_llm))).fit()
 
 
 def fit_info(fit):
@@ -375,3 +377,27 @@ def load_dataset(name):
     return {"samples": frame_to_spec(data.samples), "humans": frame_to_spec(data.humans),
             "covariates": frame_to_spec(data.covariates), "items": frame_to_spec(data.items),
             "key": data.key, "scales": data.scales, "notes": list(data.notes), "citation": data.citation}
+
+
+# pilot designs (issue 15) ------------------------------------------------------------------
+
+def with_design(fit, strata, cluster, probs, weights, fpc):
+    """ss_design: the fit with its pilot's design (column names; None for none)."""
+    return fit.with_design(Design(strata=strata, cluster=cluster, probs=probs, weights=weights, fpc=bool(fpc)))
+
+
+def fit_design(fit):
+    """The fit's pilot design as a named list of its columns (R shows it)."""
+    design = fit.pilot_design
+    return {"strata": design.strata, "cluster": design.cluster, "probs": design.probs, "weights": design.weights,
+            "fpc": design.fpc, "label": design.describe()}
+
+
+def design_pilot(samples, covariates, n, item, by, key, scales, min_per_group, seed):
+    """ss_design_pilot: the planned pilot's strata table, whom to recruit, the covariates with the
+    stratum column and the stratum column's name."""
+    plan = plan_pilot_design(_frame(samples), _frame(covariates), int(n), item, by=by, key=key, scales=_scales(scales),
+                             min_per_group=int(min_per_group), seed=int(seed))
+    return {**result_spec(plan), "recruit": frame_to_spec(plan.recruit), "covariates": frame_to_spec(plan.covariates),
+            "strata": STRATUM, "n": plan.n, "predicted_width_ratio": plan.predicted_width_ratio,
+            "worst_width_ratio": plan.worst_width_ratio}

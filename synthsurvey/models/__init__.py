@@ -13,11 +13,12 @@ from .items import fit_items as fit_items_in_memory
 from .formula import parse as formula_spec
 from .model import DebiasModel
 from .results import DebiasResults
+from .sampling import Design, as_design
 
 
 def debias(formula, samples, humans, covariates=None, family="ols", key="id", scales=None,
            link="logit", q=0.5, quantiles=DEFAULT_QUANTILES, features=None, split_respondents=False,
-           unseen_levels="error", source=None, tuned_on=None):
+           unseen_levels="error", source=None, tuned_on=None, design=None, cluster=None, strata=None):
     """Fit a debiasing regression of one item's human answers on its LLM draw features.
 
     formula: ``"item ~ llm_mean + llm_sd + age + C(educ)"``; ``llm_*`` names are the
@@ -39,6 +40,10 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
     tuned_on: ids a source was tuned (fine-tuned) on, ``{source: ids}`` (or the ids, with one
         source): their pilot answers neither fit nor correct the debiaser (the fit's notes say how
         many untouched pilot answers remain).
+    design: how the pilot was drawn from the population (an ``ss.Design``; simple random by
+        default); ``cluster="UserID"`` and ``strata="region"`` are shortcuts naming covariate
+        columns. Cross-fitting folds hold whole clusters and every estimate from the fit uses the
+        design (see ``models.sampling``).
 
     Returns a DebiasResults (``DebiasModel(...).fit()``). People excluded for a legitimate reason
     (no draws for the item, missing covariates) and pilot answers not used (missing, or a missing
@@ -49,6 +54,7 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
     DistributedFit is returned (see ``models.distributed``); ``split_respondents`` says whether a
     respondent's draws may span partitions.
     """
+    design = as_design(design, cluster, strata)
     if features is None and dask_features_adapter.is_dask(samples):
         if source is not None or tuned_on is not None or "source" in samples.columns:
             raise SynthsurveyError("several LLM sources (source=, tuned_on=, a 'source' column) need in-memory "
@@ -57,10 +63,10 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
             raise SynthsurveyError(f"{formula!r} reads another item's features: Dask samples give only the formula "
                                    "item's; pass in-memory samples or a precomputed features= table")
         return distributed.debias_dask(formula, samples, humans, covariates, family, key, scales, link, q,
-                                       quantiles, split_respondents, unseen_levels)
+                                       quantiles, split_respondents, unseen_levels, design)
     return DebiasModel(formula, samples, humans, covariates, family=family, key=key, scales=scales, link=link,
                        q=q, quantiles=quantiles, features=features, unseen_levels=unseen_levels, source=source,
-                       tuned_on=tuned_on).fit()
+                       tuned_on=tuned_on, design=design).fit()
 
 
 def fit_items(samples, humans, covariates=None, items=None, formulas=None, families=None, scales=None,
@@ -77,4 +83,4 @@ def fit_items(samples, humans, covariates=None, items=None, formulas=None, famil
     return fit_items_in_memory(samples, humans, covariates, features=features, **options)
 
 
-__all__ = ["debias", "fit_items", "default_formula", "DebiasModel", "DebiasResults"]
+__all__ = ["debias", "fit_items", "default_formula", "DebiasModel", "DebiasResults", "Design"]

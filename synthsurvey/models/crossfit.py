@@ -1,7 +1,9 @@
 """Cross-fitted predictions: no pilot row is predicted by a model trained on it.
 
-The pilot is split at random into K folds. Fold k's rows are predicted by the model fit on
-the other K-1 folds; everybody outside the pilot gets the average of the K fold models'
+The pilot is split at random into K folds, of whole clusters when the fit's pilot design has
+them (a respondent's rows never straddle folds, so no row is predicted by a model trained on
+its own respondent's other answers). Fold k's rows are predicted by the model fit on the other
+K-1 folds; everybody outside the pilot gets the average of the K fold models'
 predictions (cross-prediction-powered inference, Zrnic & Candes 2024). Without this the
 pilot would both train the debiaser and grade it, shrinking the residuals the confidence
 intervals are built from.
@@ -12,6 +14,7 @@ its ``CrossFitCache`` (created with it, by design), so every estimate made from 
 """
 
 import numpy as np
+import pandas as pd
 
 from ..common.checks import check_count
 from ..common.errors import SynthsurveyError
@@ -28,22 +31,49 @@ class CrossFitCache:
         self.predictions = {}
 
 
-def fold_assignment(n_pilot, folds, seed):
-    """Fold number (0..folds-1) of each pilot row, balanced and shuffled with ``seed``."""
+def fold_assignment(n_pilot, folds, seed, groups=None, strata=None, weights=None):
+    """Fold number (0..folds-1) of each pilot row, balanced and shuffled with ``seed``; with
+    ``groups`` (an integer code per pilot row, e.g. its cluster) whole groups share a fold and the
+    folds are balanced in groups. With ``strata`` (a code per row) and ``weights`` (a sampling
+    weight per row) the units are dealt to the folds in turn within each stratum, in order of
+    weight: every fold gets its share of every stratum and of the weight, so that each fold's
+    share of the design-weighted pilot is 1/K and the fold models' errors cancel between the
+    population term and the rectifier as they do for a simple random pilot."""
     folds = check_count(folds, "folds", minimum=2)
-    if folds > n_pilot:
-        raise SynthsurveyError(f"folds must be between 2 and the pilot size ({n_pilot}), got {folds}")
-    return np.random.default_rng(seed).permutation(n_pilot) % folds
+    rng = np.random.default_rng(seed)
+    if groups is None and strata is None and weights is None:
+        if folds > n_pilot:
+            raise SynthsurveyError(f"folds must be between 2 and the pilot size ({n_pilot}), got {folds}")
+        return rng.permutation(n_pilot) % folds
+    labels, codes = np.unique(np.arange(n_pilot) if groups is None else groups, return_inverse=True)
+    if folds > len(labels):
+        what = "pilot size" if groups is None else "number of pilot clusters"
+        raise SynthsurveyError(f"folds must be between 2 and the {what} ({len(labels)}), got {folds}")
+    order = rng.permutation(len(labels))
+    if strata is not None or weights is not None:
+        first = np.unique(codes, return_index=True)[1]
+        unit_stratum = np.zeros(len(labels)) if strata is None else np.asarray(strata)[first]
+        unit_weight = np.zeros(len(labels)) if weights is None else np.asarray(weights, dtype=float)[first]
+        order = order[np.lexsort((unit_weight[order], unit_stratum[order]))]
+    fold_of_unit = np.empty(len(labels), dtype=int)
+    fold_of_unit[order] = np.arange(len(labels)) % folds
+    return fold_of_unit[codes]
 
 
 def fold_models(fit, folds=5, seed=0):
     """(pilot row positions, their fold numbers, the K fitted families): model k is fit on the
-    pilot rows outside fold k. Cached on ``fit.crossfit_cache``."""
+    pilot rows outside fold k (folds of whole clusters, balanced within strata and in weight under
+    the fit's pilot design). Cached on ``fit.crossfit_cache``."""
     key = (int(folds), int(seed))
     cache = fit.crossfit_cache.fold_models
     if key not in cache:
         pilot_rows = np.flatnonzero(fit.is_pilot)
-        fold = fold_assignment(len(pilot_rows), folds, seed)
+        design = fit.pilot_design
+        groups = None if design.cluster is None else design.cluster_codes(fit.frame)[pilot_rows]
+        strata = None if design.strata is None else pd.factorize(fit.frame[design.strata])[0][pilot_rows]
+        probabilities = design.probabilities(fit.frame)
+        weights = None if probabilities is None else 1.0 / probabilities[pilot_rows]
+        fold = fold_assignment(len(pilot_rows), folds, seed, groups, strata, weights)
         models = []
         for k in range(folds):
             train = fit.is_pilot.copy()

@@ -27,7 +27,7 @@ from .model import DebiasModel
 
 
 def debias_dask(formula, samples, humans, covariates, family, key, scales, link, q, quantiles,
-                split_respondents, unseen_levels="error"):
+                split_respondents, unseen_levels="error", design=None):
     """debias on Dask samples: the item's features are computed partition by partition. With
     ``key="id"`` only the pilot's features come into memory and a DistributedFit is returned;
     with a persona key the (small) feature table is computed and the fit is the usual one."""
@@ -46,7 +46,8 @@ def debias_dask(formula, samples, humans, covariates, family, key, scales, link,
             raise SynthsurveyError(
                 f"humans has {len(unknown)} id(s) absent from the LLM samples/covariates, e.g. {preview(unknown)}")
     table = _pilot_table(lazy, key, pilot_ids)
-    return fit_from_table(formula, lazy, table, humans, covariates, family, key, scale_map, link, q, unseen_levels)
+    return fit_from_table(formula, lazy, table, humans, covariates, family, key, scale_map, link, q, unseen_levels,
+                          design)
 
 
 def _pilot_table(lazy, key, pilot_ids):
@@ -65,13 +66,13 @@ def _pilot_table(lazy, key, pilot_ids):
 
 
 def fit_from_table(formula, lazy, table, humans, covariates, family, key, scale_map, link="logit", q=0.5,
-                   unseen_levels="error"):
+                   unseen_levels="error", design=None):
     """The fit of ``formula`` from the lazy features of every person (``lazy``, any items) and the
     pilot people's features in memory (``table``): a DistributedFit (key "id"), else the usual fit
     on the (small) persona table."""
     item = formulas.parse(formula).item
     options = dict(family=family, key=key, scales=scale_map, link=link, q=q, features=table,
-                   unseen_levels=unseen_levels)
+                   unseen_levels=unseen_levels, design=design)
     if key != "id":
         return DebiasModel(formula, None, humans, covariates, **options).fit()
     item_answers = humans[humans["item"] == item]
@@ -159,6 +160,7 @@ class DistributedFit(Result):
         self.family = pilot_fit.family
         self.scale = pilot_fit.scale
         self.nobs = pilot_fit.nobs
+        self.pilot_design = pilot_fit.pilot_design
         self.pilot_ids = pilot_fit.frame["id"].to_numpy()
         extra = pd.DataFrame(list(extra_exclusions), columns=pilot_fit.exclusions.columns)
         self.exclusions = pilot_fit.exclusions if extra.empty else pd.concat([pilot_fit.exclusions, extra],
@@ -226,7 +228,7 @@ class DistributedFit(Result):
         table = self.features.compute().sort_values([self.key, "item"], kind="stable").reset_index(drop=True)
         return DebiasModel(self.formula, None, self.humans, self.covariates, family=fit.family, key=self.key,
                            scales=self.scales, link=fit.link, q=fit.q, features=table,
-                           unseen_levels=fit.model.unseen_levels).fit()
+                           unseen_levels=fit.model.unseen_levels, design=self.pilot_design).fit()
 
     def __repr__(self):
         return f"<DistributedFit item={self.item!r} family={self.family} pilot={self.nobs}>"

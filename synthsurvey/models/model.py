@@ -24,6 +24,8 @@ from .results import DebiasResults
 from .selection import Selector
 from .sources import Sources
 
+from .sampling import as_design
+
 
 UNSEEN_LEVELS = ("error", "exclude")
 
@@ -39,16 +41,17 @@ class DebiasModel(Frozen):
     excluded), ``missing_draws`` (the item's draws left out as missing: {"nan", "codes",
     "keys_without_draws"} or None), ``has_covariates`` (per frame row), ``is_pilot``,
     ``unseen_levels``, ``prebuilt`` (a ``formula.Prebuilt`` design used instead of the formula's,
-    or None; see ``with_design``);
+    or None; see ``with_matrix``);
     with several LLM sources or cross-item features (see ``models.sources``): ``sources`` (items,
     sources, default, tuned-on ids), ``plan`` (the formula resolved against them; ``plan.primary``
     is the source plain names and the base predictor read), ``humans`` (the checked pilot table),
-    ``selector`` (``llm_auto``'s, or None) and ``notes``.
+    ``selector`` (``llm_auto``'s, or None) and ``notes``; ``pilot_design`` (how the pilot was drawn
+    from the frame: a ``sampling.Design``, simple random by default).
     """
 
     def __init__(self, formula, samples=None, humans=None, covariates=None, family="ols", key="id",
                  scales=None, link="logit", q=0.5, quantiles=DEFAULT_QUANTILES, features=None,
-                 unseen_levels="error", source=None, tuned_on=None):
+                 unseen_levels="error", source=None, tuned_on=None, design=None):
         spec = formulas.parse(formula)
         check_family(family, link)
         require_frame(humans, "humans")
@@ -86,10 +89,10 @@ class DebiasModel(Frozen):
         frame, notes = sources.mask_tuned(sources.add_columns(built.frame, plan), plan)
         self._set(plan.spec, family, link, q, key, scale, scale_map, samples, features, covariates, frame,
                   built.exclusions, built.has_covariates, built.n_input, missing_draws, unseen_levels,
-                  (sources, plan, pilot, notes))
+                  (sources, plan, pilot, notes), as_design(design))
 
     def _set(self, spec, family, link, q, key, scale, scales, samples, features, covariates, frame, exclusions,
-             has_covariates, n_input, missing_draws, unseen_levels, origin, prebuilt=None):
+             has_covariates, n_input, missing_draws, unseen_levels, origin, pilot_design, prebuilt=None):
         """Check the formula's columns on ``frame``, keep its complete rows (and, with
         ``unseen_levels="exclude"``, the rows whose categorical levels the pilot has), and freeze.
         ``origin``: (Sources, Plan, the checked pilot table, notes) of ``models.sources``."""
@@ -110,12 +113,14 @@ class DebiasModel(Frozen):
         self.n_input, self.missing_draws, self.unseen_levels = int(n_input), missing_draws, unseen_levels
         self.is_pilot = self.frame[IS_PILOT].to_numpy()
         self.prebuilt = prebuilt
+        pilot_design.check(self.frame, self.is_pilot, f"the frame of item {spec.item!r}")
+        self.pilot_design = pilot_design
         if population_size(self.n_input, self.exclusions) != len(self.frame):  # the counts must add up
             raise AssertionError(f"item {spec.item!r}: {self.n_input} people in the input minus the exclusions "
                                  f"{self.exclusions.to_dict('records')} is not the frame's {len(self.frame)} rows")
         self._freeze()
 
-    def _derived(self, spec=None, frame=None, prebuilt=None):
+    def _derived(self, spec=None, frame=None, prebuilt=None, pilot_design=None):
         """A model with another formula, frame or prebuilt design and everything else shared (no
         features recomputed; the frame keeps its rows, so a prebuilt design still fits it; the plain
         feature columns stay those of this model's primary source)."""
@@ -126,10 +131,10 @@ class DebiasModel(Frozen):
         model._set(plan.spec, self.family, self.link, self.q, self.key, self.scale, self.scales,
                    self.samples, self.features, self.covariates, frame, exclusions, self.has_covariates,
                    self.n_input, self.missing_draws, self.unseen_levels, (self.sources, plan, self.humans, self.notes),
-                   prebuilt)
+                   pilot_design or self.pilot_design, prebuilt)
         return model
 
-    def with_design(self, matrix, reads_llm):
+    def with_matrix(self, matrix, reads_llm):
         """The same model fit on a design built outside Python instead of the formula's (the R
         package passes R's ``model.matrix`` of its own formula): ``matrix`` (DataFrame or 2-d array
         with named columns, the intercept named ``Intercept``) has one row per row of ``frame``, in
@@ -158,6 +163,10 @@ class DebiasModel(Frozen):
         frame.loc[self.is_pilot & ~keep, RESPONSE] = np.nan
         frame[IS_PILOT] = keep
         return self._derived(frame=frame, prebuilt=self.prebuilt)
+
+    def with_design(self, design):
+        """The same model with another pilot design (an ``ss.Design``)."""
+        return self._derived(pilot_design=as_design(design), prebuilt=self.prebuilt)
 
     def fit_rows(self, rows, design, start=None, matrix=None):
         """Fit the family on the pilot rows selected by boolean mask ``rows`` with ``design``

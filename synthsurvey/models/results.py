@@ -99,6 +99,7 @@ class DebiasResults(Result):
             rows.append({"fold": fold, "candidate": fitted.selection.chosen, "n_rows": fitted.selection.n,
                          "cv_error": float(table.loc[table["chosen"], "cv_error"].iloc[0])})
         return pd.DataFrame(rows)
+    pilot_design = property(lambda self: self.model.pilot_design)
 
     def _checked_design(self):
         model = self.model
@@ -131,6 +132,11 @@ class DebiasResults(Result):
         """This model refit with only the pilot rows where boolean mask ``keep`` is true."""
         return self.model.with_pilot(keep).fit()
 
+    def with_design(self, design):
+        """This model refit with another pilot design (an ``ss.Design``: strata, clusters,
+        inclusion probabilities), which every estimate from the new fit uses."""
+        return self.model.with_design(design).fit()
+
     def fit_rows(self, rows, design=None):
         """The family fit on the pilot rows of boolean mask ``rows`` (cross-fitting uses this),
         warm-started from the whole pilot's fit (ordinal). This fit's own patsy design was built on
@@ -143,7 +149,7 @@ class DebiasResults(Result):
 
     def design_matrix(self, frame=None, matrix=None):
         """Design matrix (DataFrame) of the fitted formula on ``frame`` (default: all rows); for a
-        prebuilt design (``DebiasModel.with_design``), new rows bring theirs as ``matrix``."""
+        prebuilt design (``DebiasModel.with_matrix``), new rows bring theirs as ``matrix``."""
         return formulas.rebuild(self.design, self.frame if frame is None else frame, matrix)
 
     # coefficients -------------------------------------------------------------------------

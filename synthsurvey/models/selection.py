@@ -101,7 +101,7 @@ class Selector:
         result = sm.OLS(response, matrix[names]).fit_regularized(alpha=penalty, L1_wt=0.0)
         return SelectedFit(None, selection, ridge=result, levels=scale.levels,
                            statistics=_ridge_statistics(response, matrix[names].to_numpy(dtype=float), penalty,
-                                                        np.asarray(result.params, dtype=float)))
+                                                        np.asarray(result.params, dtype=float)), penalty=penalty)
 
     def _groups(self, matrix):
         """Positions of the design columns: (unpenalised, llm_auto's other features, other terms)."""
@@ -247,10 +247,12 @@ class SelectedFit:
     """The fitted family of the chosen candidate, read like ``families.FittedFamily``: predictions
     take the full design matrix and use the chosen columns. ``selection`` records the choice;
     ``result`` is the statsmodels result; ``penalised`` says whether it is a ridge fit (then
-    ``std_error`` and ``covariance()`` are NaN)."""
+    ``std_error`` and ``covariance()`` are NaN, and ``penalty`` holds the per-column ridge penalty:
+    the coefficients solve (X'X + n diag(penalty)) b = X'y)."""
 
-    def __init__(self, inner, selection, ridge=None, levels=(), statistics=None):
+    def __init__(self, inner, selection, ridge=None, levels=(), statistics=None, penalty=None):
         self.inner, self.selection, self._statistics = inner, selection, statistics
+        self.penalty = None if penalty is None else np.asarray(penalty, dtype=float)  # ridge: per column
         self.columns = list(selection.columns)
         self.penalised = inner is None
         if inner is not None:

@@ -84,9 +84,35 @@ def test_subgroups_and_worst_group(report):
 
 def test_coherence_raw_llm_slope_is_weaker_than_humans(report):
     coherence = report.coherence.set_index("answers")
-    assert set(coherence.index) == {"humans", "raw LLM (same draw)", "debiased"}
+    debiased = "debiased (action predicted, on human belief)"
+    assert set(coherence.index) == {"humans", "raw LLM (same draw)", debiased}
     assert coherence.loc["raw LLM (same draw)", "logit_slope"] < coherence.loc["humans", "logit_slope"]
     assert coherence.loc["raw LLM (same draw)", "slope_diff_ci_high"] < 0
+    assert coherence.loc[debiased, "n"] == coherence.loc["humans", "n"]  # the same people, individual level
+
+
+def test_coherence_slopes_are_individual_level_and_paired(fits):
+    """Source of truth: statsmodels' logit of the pilot's human action on their human belief, and
+    its fractional (binomial GLM) logit of the debiased action model's cross-fitted probability on
+    the same beliefs; the difference's CI is centred on the difference."""
+    import statsmodels.api as sm
+
+    from synthsurvey.evaluation.axes import coherence_axis
+
+    belief, action = fits
+    table = coherence_axis(belief, action).set_index("answers")
+    merged = belief.frame.loc[belief.is_pilot, ["id", "response"]].merge(
+        action.frame.assign(p=action.predictions("response"))[["id", "response", "p", "is_pilot"]], on="id")
+    merged = merged[merged["is_pilot"]]
+    x = sm.add_constant(merged["response_x"].to_numpy(dtype=float))
+    human = sm.Logit(merged["response_y"].to_numpy(dtype=float), x).fit(disp=0).params[1]
+    debiased = sm.GLM(merged["p"].to_numpy(), x, family=sm.families.Binomial()).fit().params[1]
+    assert table.loc["humans", "logit_slope"] == pytest.approx(human, rel=1e-6)
+    row = table.loc["debiased (action predicted, on human belief)"]
+    assert row["logit_slope"] == pytest.approx(debiased, rel=1e-6)
+    assert row["slope_diff"] == pytest.approx(debiased - human, rel=1e-5)
+    assert (row["slope_diff_ci_high"] + row["slope_diff_ci_low"]) / 2 == pytest.approx(row["slope_diff"])
+    assert row["slope_diff_ci_high"] - row["slope_diff_ci_low"] > 0
 
 
 def test_resampled_metrics_and_errors(report, fits):
@@ -96,7 +122,7 @@ def test_resampled_metrics_and_errors(report, fits):
     individual = report.resampled["individual"].set_index(["item", "predictor"])
     assert individual.loc[("belief", "debiased"), "rmse_mean"] < individual.loc[("belief", "base"), "rmse_mean"]
     assert individual.loc[("belief", "debiased"), "n_mean"] == pytest.approx(round(0.8 * fits[0].nobs))
-    assert set(report.resampled["structural"]["estimator"]) >= {"PPI++", "LLM draw mean"}
+    assert set(report.resampled["structural"]["estimator"]) >= {"human pilot", "LLM draw mean"}
     assert "resampled_marginal" in report.tables()
     with pytest.raises(ss.SynthsurveyError, match="none of the fits debiases"):
         fidelity(fits[0], formula="trust ~ age")

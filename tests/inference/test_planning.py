@@ -50,3 +50,29 @@ def test_a_half_width_off_the_scale_is_refused(fit):
         ss.plan_pilot(0.1, fit)
     plan = ss.plan_pilot(fit, half_width=0.1)
     assert set(plan.table()["method"]) == {"classical", "ppi++"} and "Pilot plan" in str(plan.summary())
+
+
+def test_a_plan_from_a_fit_reproduces_its_own_design_based_half_widths(fit, study):
+    """Source of truth: the fit's own standard errors (population_mean, classical and PPI++) under its
+    design: the plan's curve at the fit's pilot size gives back z x those standard errors, for a
+    simple random and for a clustered pilot (design effect measured on the fit)."""
+    import scipy.stats
+
+    from synthsurvey.inference.planning import variance_ratio
+
+    z = scipy.stats.norm.ppf(0.975)
+    covariates = study.covariates.assign(household=(study.covariates["id"] - 1) // 5)
+    clustered = ss.debias(fit.formula, study.samples, study.pilot, covariates, cluster="household")
+    for one in (fit, clustered):
+        plan = ss.plan_pilot(one, half_width=0.1)
+        curve = plan.curve([one.nobs]).iloc[0]
+        assert curve["half_width_classical"] == pytest.approx(z * ss.population_mean(one, method="classical").std_error)
+        assert curve["half_width_ppi"] == pytest.approx(z * ss.population_mean(one).std_error)
+    plan = ss.plan_pilot(fit, half_width=0.1)
+    predicted = crossfit_predictions(fit)[fit.is_pilot]
+    assert plan.deff == pytest.approx(1.0)
+    assert plan.ratio == pytest.approx(variance_ratio(plan.rho, plan.sd, np.std(predicted, ddof=1)))
+    assumed = ss.plan_pilot(half_width=0.1, rho=0.6, sd=1.2, deff=2.0)
+    assert assumed.n_classical == int(np.ceil((z * 1.2 / 0.1) ** 2 * 2.0))
+    with pytest.raises(ss.SynthsurveyError, match="deff"):
+        ss.plan_pilot(half_width=0.1, rho=0.6, sd=1.2, deff=0)

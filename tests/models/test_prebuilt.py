@@ -1,4 +1,4 @@
-"""The prebuilt-design path (``DebiasModel.with_design``, the R package's): a design built outside
+"""The prebuilt-design path (``DebiasModel.with_matrix``, the R package's): a design built outside
 patsy gives the fit patsy's own design would give (source of truth: the same fit through the
 formula), under the names it was given; new rows need their matrix; and the prediction standard
 errors and residuals R's predict/residuals read, against statsmodels' own."""
@@ -22,7 +22,7 @@ def fits(simulated):
     matrix = formulas.rebuild(patsy_fit.design, model.frame)
     renamed = matrix.rename(columns=lambda name: name.replace("C(educ)[T.", "educ").replace("]", ""))
     reads_llm = [name.startswith("llm_") for name in renamed.columns]
-    return patsy_fit, model.with_design(renamed, reads_llm).fit(), renamed
+    return patsy_fit, model.with_matrix(renamed, reads_llm).fit(), renamed
 
 
 def test_a_prebuilt_design_fits_as_the_formula_under_its_own_names(fits):
@@ -59,16 +59,16 @@ def test_a_bad_design_is_refused(fits, simulated):
     _, prebuilt, matrix = fits
     model = prebuilt.model
     with pytest.raises(SynthsurveyError, match="the design has 10 rows; the model.s frame has 800"):
-        model.with_design(matrix.iloc[:10], [False] * matrix.shape[1])
+        model.with_matrix(matrix.iloc[:10], [False] * matrix.shape[1])
     with pytest.raises(SynthsurveyError, match="one reads_llm flag per column"):
-        model.with_design(matrix, [False])
+        model.with_matrix(matrix, [False])
     broken = matrix.copy()
     broken.loc[3, "age"] = np.nan
     with pytest.raises(SynthsurveyError, match="missing or infinite values in column\\(s\\) 'age'"):
-        model.with_design(broken, [False] * matrix.shape[1])
+        model.with_matrix(broken, [False] * matrix.shape[1])
     collinear = matrix.assign(twice=2 * matrix["age"])
     with pytest.raises(SynthsurveyError, match="'twice' is an exact linear combination"):
-        model.with_design(collinear, [False] * collinear.shape[1]).fit()
+        model.with_matrix(collinear, [False] * collinear.shape[1]).fit()
 
 
 def test_prediction_intervals_equal_statsmodels(fits, simulated):

@@ -7,7 +7,6 @@ estimate from R replications has standard error sqrt(p (1 - p) / R); tests allow
 """
 
 import numpy as np
-import pandas as pd
 
 import synthsurvey as ss
 from synthsurvey.io.simulate import simulate_study

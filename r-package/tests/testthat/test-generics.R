@@ -128,8 +128,9 @@ test_that("population estimates: coef, confint at any level, vcov, nobs, summary
   expect_error(confint(quantile, level = 0.9), "computed at alpha=0.05", class = "synthsurvey_error")
   ols <- ss_population_ols(fit, belief ~ age + sex)
   expect_identical(names(coef(ols)), c("(Intercept)", "sexmale", "age"))
-  expect_equal(confint(ols, level = 0.99)[, 2] - coef(ols), qnorm(0.995) * ols$table$std.error, ignore_attr = TRUE,
-               tolerance = 1e-10)
+  # t intervals on the design's degrees of freedom (the table's df)
+  expect_equal(confint(ols, level = 0.99)[, 2] - coef(ols), qt(0.995, ols$table$df) * ols$table$std.error,
+               ignore_attr = TRUE, tolerance = 1e-10)
   rec <- ss_recover(fit, belief ~ age + ideology)
   expect_equal(nobs(rec), nobs(fit))
   expect_equal(unname(sqrt(diag(vcov(rec)))), rec$table$std.error)

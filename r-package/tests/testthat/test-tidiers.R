@@ -45,7 +45,7 @@ test_that("population estimates and recovery tidy at any level", {
   groups <- ss_population_mean(fit, by = ~ sex)
   tidied <- broom::tidy(groups, conf.level = 0.8)
   expect_identical(tidied$sex, c("female", "male"))
-  expect_equal(tidied$conf.high - tidied$estimate, qnorm(0.9) * tidied$std.error, tolerance = 1e-10)
+  expect_equal(tidied$conf.high - tidied$estimate, qt(0.9, groups$table$df) * tidied$std.error, tolerance = 1e-10)
   expect_identical(broom::glance(groups)$nobs, nobs(fit))
   recovery <- ss_recover(fit, belief ~ age + sex)
   expect_true(all(c("estimator", "term", "estimate", "std.error") %in% names(broom::tidy(recovery))))
