@@ -156,9 +156,12 @@ ss_debias <- function(formula, samples, humans, covariates = NULL, family = "ols
 
 # The Python DebiasResults of a fit; after saveRDS/readRDS, refit from the stored inputs (the
 # same data, the same numbers; the contrasts the fit was made with, whatever options(contrasts)
-# the new session has).
+# the new session has), or, for an item of a questionnaire, taken from the questionnaire refit.
 .fit_py <- function(fit) {
   .py(fit, function(x) {
+    if (!is.null(x$questionnaire)) {  # an item of ss_debias_items: from its (restored) questionnaire
+      return(.call("questionnaire_fit", .questionnaire_py(x$questionnaire), x$info$item))
+    }
     py <- .debias(c(x$inputs, list(contrasts = x$design$contrasts)))$handle$py
     if (!is.null(x$inputs$pilot_design)) py <- .apply_design(py, x$inputs$pilot_design)
     py
