@@ -10,7 +10,10 @@
 #'
 #' @param samples data.frame (or tibble) with columns \code{key}, \code{item}, \code{draw}, \code{response}.
 #' @param key Column linking draws to respondents (or personas).
-#' @param scales Optional named list: item = numeric levels, \code{"binary"} or \code{"continuous"}.
+#' @param scales Optional named list: item = numeric levels, \code{"binary"}, \code{"continuous"} or
+#'   \code{list(levels = 1:5, missing = c(8, 9))} (missing-value codes: answers and draws equal to
+#'   one are missing, and counted, never a level); or one declaration for every item, such as
+#'   \code{list(missing = 99)} (the codes alone; the levels are inferred).
 #' @return A data.frame.
 #' @examplesIf ss_available()
 #' study <- ss_load_simulated()
