@@ -1,7 +1,10 @@
-"""The functions the R package calls (through reticulate). Data frames travel as frame
-specs (see ``rbridge``); each function returns a frame spec, a fitted Python object, or
-plain scalars. No statistics here: every number comes from the core, and every result reaches R
-through ``result_spec`` (its ``table()`` and notes), so R shows what Python computes.
+"""The functions the R package calls (through reticulate), each by name through ``call``, which
+hands the core's warnings to R. Data frames travel as frame specs (see ``rbridge``; ids linked
+and results returned by ``rcommon``); each function returns a frame spec, a fitted Python object,
+or plain scalars. No statistics here: every number comes from the core, and every result reaches
+R through ``result_spec`` (its ``table()`` and notes), so R shows what Python computes. The calls
+for questionnaires, group calibration and several sources live in ``rquestionnaire``,
+``rgroups`` and ``rsources``, imported here (R loads this module only).
 
 A fit from R is made in two calls: ``debias_model`` builds the model (features, the item's
 frame, exclusions) from a formula naming the columns the R formula reads, and returns the
