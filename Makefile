@@ -47,6 +47,9 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 export SYNTHSURVEY_PYTHON := $(CURDIR)/$(VENV)/bin/python
+# the distributional-alignment benchmark (no license: read where it lies, never copied into the
+# package); R's group-calibration vignette and tests find it here, and fall back without it
+export SYNTHSURVEY_SHARED_DATA := $(abspath $(CURDIR)/../shared/data)
 
 pytest:
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider

@@ -10,7 +10,10 @@
 #'
 #' @param samples data.frame (or tibble) with columns \code{key}, \code{item}, \code{draw}, \code{response}.
 #' @param key Column linking draws to respondents (or personas).
-#' @param scales Optional named list: item = numeric levels, \code{"binary"} or \code{"continuous"}.
+#' @param scales Optional named list: item = numeric levels, \code{"binary"}, \code{"continuous"} or
+#'   \code{list(levels = 1:5, missing = c(8, 9))} (missing-value codes: answers and draws equal to
+#'   one are missing, and counted, never a level); or one declaration for every item, such as
+#'   \code{list(missing = 99)} (the codes alone; the levels are inferred).
 #' @return A data.frame.
 #' @examplesIf ss_available()
 #' study <- ss_load_simulated()
@@ -156,9 +159,12 @@ ss_debias <- function(formula, samples, humans, covariates = NULL, family = "ols
 
 # The Python DebiasResults of a fit; after saveRDS/readRDS, refit from the stored inputs (the
 # same data, the same numbers; the contrasts the fit was made with, whatever options(contrasts)
-# the new session has).
+# the new session has), or, for an item of a questionnaire, taken from the questionnaire refit.
 .fit_py <- function(fit) {
   .py(fit, function(x) {
+    if (!is.null(x$questionnaire)) {  # an item of ss_debias_items: from its (restored) questionnaire
+      return(.call("questionnaire_fit", .questionnaire_py(x$questionnaire), x$info$item))
+    }
     py <- .debias(c(x$inputs, list(contrasts = x$design$contrasts)))$handle$py
     if (!is.null(x$inputs$pilot_design)) py <- .apply_design(py, x$inputs$pilot_design)
     py

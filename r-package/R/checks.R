@@ -38,13 +38,43 @@
   value
 }
 
+# scales = list(item = declaration, ...) or one declaration for every item (list(missing = 99)):
+# a declaration is numeric levels, "binary", "continuous" or a list of kind, levels and missing
+# (the missing-value codes: don't know, refused). Numbers go as lists of doubles (a length-one
+# vector would reach Python as a scalar).
 .check_scales <- function(scales) {
   if (is.null(scales)) return(NULL)
-  if (!is.list(scales) && !is.atomic(scales) || is.null(names(scales)) || any(!nzchar(names(scales)))) {
-    .abort("scales must be a named list: item = numeric levels, \"binary\" or \"continuous\"")
+  hint <- paste("scales must be a named list: item = numeric levels, \"binary\", \"continuous\" or",
+                "list(levels = 1:5, missing = c(8, 9)); or one declaration for every item, such as list(missing = 99)")
+  if (!is.list(scales) && !is.atomic(scales) || is.null(names(scales)) || any(!nzchar(names(scales)))) .abort(hint)
+  numbers <- function(value, where) {
+    if (!is.numeric(value) || anyNA(value)) {
+      .abort(sprintf("%s must be numbers, not %s", where, paste(deparse(value), collapse = " ")))
+    }
+    as.list(as.double(value))
   }
-  lapply(as.list(scales), function(spec) if (is.numeric(spec)) as.list(as.double(spec)) else spec)
+  declaration <- function(spec, where) {
+    if (is.numeric(spec)) return(numbers(spec, where))
+    if (is.character(spec) && length(spec) == 1) return(spec)
+    if (!is.list(spec) || is.null(names(spec)) || any(!nzchar(names(spec)))) .abort(sprintf("%s: %s", where, hint))
+    unknown <- setdiff(names(spec), .declaration_keys)
+    if (length(unknown)) {
+      .abort(sprintf("%s has unknown key(s) %s; a declaration has kind, levels and missing", where,
+                     paste0("'", unknown, "'", collapse = ", ")))
+    }
+    out <- list()
+    if (!is.null(spec$kind)) out$kind <- .check_string(spec$kind, sprintf("%s$kind", where))
+    for (key in intersect(c("levels", "missing"), names(spec))) {
+      out[[key]] <- numbers(spec[[key]], sprintf("%s$%s", where, key))
+    }
+    out
+  }
+  # one declaration for every item (list(missing = 99)), as the core reads a dict of declaration keys
+  if (is.list(scales) && all(names(scales) %in% .declaration_keys)) return(declaration(scales, "scales"))
+  Map(declaration, as.list(scales), sprintf("scales$%s", names(scales)))
 }
+
+.declaration_keys <- c("kind", "levels", "missing")
 
 # A factor response (e.g. labelled answers) becomes the numbers its levels spell; levels that
 # are not numbers are an error naming them (as.integer(x) gives the codes, if they are meant).

@@ -200,7 +200,8 @@ ss_recover <- function(fit, formula, family = "ols", alpha = 0.05) {
 #' recovery of an analyst's model, held-out individual errors, subgroup
 #' distances and belief-action coherence.
 #'
-#' @param fits An \code{ss_debias} fit or a list of them (one per item).
+#' @param fits An \code{ss_debias} fit or a list of them (one per item), or an
+#'   \code{ss_questionnaire} (its fitted items).
 #' @param formula Optional analyst model (a formula) for the structural axis.
 #' @param by Optional covariate names (or a one-sided formula) for the subgroup axis.
 #' @param coherence Optional pair of item names: a belief and a binary action.
@@ -214,6 +215,7 @@ ss_recover <- function(fit, formula, family = "ols", alpha = 0.05) {
 #' @export
 ss_fidelity <- function(fits, formula = NULL, by = NULL, coherence = NULL, replications = 0L) {
   if (inherits(fits, "ss_debias")) fits <- list(fits)
+  if (inherits(fits, "ss_questionnaire")) fits <- unname(fits$fits)
   if (!is.list(fits) || !length(fits) || !all(vapply(fits, inherits, logical(1), "ss_debias"))) {
     .abort("fits must be an ss_debias fit or a list of them")
   }
@@ -230,12 +232,18 @@ ss_fidelity <- function(fits, formula = NULL, by = NULL, coherence = NULL, repli
 #' Write the HTML fidelity report
 #'
 #' A self-contained HTML file with tables and figures: distributions per item,
-#' a coefficient forest plot per source, a subgroup heatmap.
+#' a coefficient forest plot per source, a subgroup heatmap. For a questionnaire
+#' (\code{\link{ss_debias_items}}), the methodologist's report: one row per item with the base
+#' LLM, the pilot alone and PPI++, a forest plot of the population estimates, then a section per
+#' item (held-out marginal comparison with its human floor, subgroups, coherence, exclusions and
+#' scale notes, and the structural axis of the item's analyst formula).
 #'
-#' @param x An \code{ss_fidelity} object, an \code{ss_debias} fit or a list of fits, or an
-#'   \code{ss_sources} comparison (\code{\link{ss_compare_sources}}).
+#' @param x An \code{ss_fidelity} object, an \code{ss_debias} fit or a list of fits, an
+#'   \code{ss_questionnaire}, or an \code{ss_sources} comparison (\code{\link{ss_compare_sources}}).
 #' @param path File to write.
-#' @param title Title of the page.
+#' @param title Title of the page (for a questionnaire, by default "synthsurvey questionnaire report").
+#' @param formula Optional analyst model (a formula) for the structural axis; for a questionnaire,
+#'   a formula or a list of formulas, each about one item (its left-hand side).
 #' @inheritParams ss_fidelity
 #' @return The path, invisibly.
 #' @examplesIf ss_available()
@@ -246,8 +254,10 @@ ss_fidelity <- function(fits, formula = NULL, by = NULL, coherence = NULL, repli
 ss_report <- function(x, path, title = "synthsurvey fidelity report", formula = NULL, by = NULL,
                       coherence = NULL) {
   .check_string(path, "path")
+  if (inherits(x, "ss_questionnaire") && missing(title)) title <- "synthsurvey questionnaire report"
   .check_string(title, "title")
   if (inherits(x, "ss_sources")) return(invisible(.call("sources_report", x$py, path, title)))
+  if (inherits(x, "ss_questionnaire")) return(invisible(.questionnaire_report(x, path, title, formula, by, coherence)))
   target <- if (inherits(x, "ss_fidelity")) {
     .py(x, function(object) .call("restore", object$pickle))
   } else {

@@ -66,10 +66,14 @@
   table
 }
 
-# Row labels: the subgroup's values of the by columns, else the term.
+# Row labels: the subgroup's values of the by columns (with the term where they repeat: the
+# shares of each item of a questionnaire), else the term.
 .population_labels <- function(x, table = x$table) {
-  keys <- intersect(x$keys, names(table))
-  if (length(keys)) do.call(paste, c(lapply(table[keys], as.character), sep = ":")) else table$term
+  keys <- intersect(if (is.null(x$label_keys)) x$keys else x$label_keys, names(table))
+  if (!length(keys)) return(table$term)
+  labels <- do.call(paste, c(lapply(table[keys], as.character), sep = ":"))
+  if (anyDuplicated(labels) && "term" %in% names(table)) labels <- paste(labels, table$term, sep = ":")
+  labels
 }
 
 #' Methods for population estimates
@@ -77,8 +81,12 @@
 #' \code{coef} gives the estimates (named by term, or by group for subgroup
 #' means), \code{confint} the intervals at any \code{level} (computed by the
 #' core; a quantile's interval only at the level it was estimated with),
-#' \code{vcov} the estimates' variances (a diagonal matrix: the core reports one
-#' standard error per row), \code{nobs} the pilot answers used, \code{summary}
+#' \code{vcov} the estimates' covariance matrix: the core's (\code{PopulationResult.vcov()})
+#' for coefficients (\code{ss_population_ols}, \code{ss_population_logit}) and shares, which
+#' come from one joint estimate; elsewhere the core computes no covariance between the rows
+#' (one estimate per subgroup, a quantile, the items of a questionnaire) and \code{vcov} is
+#' the diagonal of the squared standard errors, with an attribute \code{"note"} saying so (a
+#' single estimate's 1 x 1 matrix is exact and has none), \code{nobs} the pilot answers used, \code{summary}
 #' the table with the method, design and counts, \code{as.data.frame} the tidy
 #' table (term, estimate, std.error, statistic, p.value, conf.low, conf.high,
 #' n_labeled, n_unlabeled, n_effective, lam, method, design, and the group
@@ -107,19 +115,44 @@ confint.ss_population <- function(object, parm, level = NULL, ...) {
 #' @export
 vcov.ss_population <- function(object, ...) {
   labels <- .population_labels(object)
+  spec <- .call("result_vcov", .result_py(object))
+  if (!is.null(spec)) {
+    frame <- .frame_out(spec)
+    terms <- .term_names_to_r(frame$term)
+    matrix <- as.matrix(frame[, -1, drop = FALSE])
+    order <- match(object$table$term, terms)
+    if (!anyNA(order) && !anyDuplicated(order) && length(order) == length(terms)) {
+      matrix <- matrix[order, order, drop = FALSE]
+      dimnames(matrix) <- list(labels, labels)
+    } else {
+      dimnames(matrix) <- list(terms, terms)
+    }
+    return(matrix)
+  }
   variances <- object$table$std.error^2
-  matrix(diag(variances, nrow = length(variances)), nrow = length(variances), dimnames = list(labels, labels))
+  out <- matrix(diag(variances, nrow = length(variances)), nrow = length(variances), dimnames = list(labels, labels))
+  if (length(variances) > 1) {
+    attr(out, "note") <- paste("diagonal: the core computes no covariance between these estimates (one per group,",
+                               "or per item and method); the off-diagonal zeros are not estimates")
+  }
+  out
 }
 
 #' @rdname ss_population-methods
 #' @export
 nobs.ss_population <- function(object, ...) .population_nobs(object)
 
-# Pilot answers used: summed over subgroups, else those of any row (every row uses them all).
+# Pilot answers used: summed over subgroups (over items: the pilot alone's mean row of each),
+# else those of any row (every row uses them all).
 .population_nobs <- function(x) {
-  counts <- x$table$n_labeled
+  table <- x$table
+  if ("item" %in% x$keys) return(as.integer(sum(table$n_labeled[table$method == "classical" & table$term == "mean"])))
+  counts <- table$n_labeled
   as.integer(if (length(x$keys)) sum(counts) else max(counts))
 }
+
+# The methods (and designs) of a table's rows, as one text.
+.methods_text <- function(values) paste(unique(values[!is.na(values)]), collapse = ", ")
 
 #' @rdname ss_population-methods
 #' @export
@@ -129,9 +162,17 @@ as.data.frame.ss_population <- function(x, row.names = NULL, optional = FALSE, .
 #' @export
 print.ss_population <- function(x, ...) {
   cat(sprintf("Population %s, %g%% confidence intervals (%s, %s design)\n", x$what, 100 * (1 - x$alpha),
-              x$table$method[1], x$table$design[1]))
-  shown <- x$table[, setdiff(names(x$table), c("method", "design")), drop = FALSE]
-  print(shown, row.names = FALSE, digits = 4)
+              .methods_text(x$table$method), .methods_text(x$table$design)))
+  if ("item" %in% x$keys) {  # a questionnaire's table: the estimates; as.data.frame() has every column
+    shown <- x$table[, intersect(c("item", "method", "term", "estimate", "std.error", "conf.low", "conf.high",
+                                   "n_labeled", "n_effective"), names(x$table)), drop = FALSE]
+    print(shown, row.names = FALSE, digits = 4)
+    cat("as.data.frame() adds formula, family, note and the population each row describes",
+        "(n_input, n_excluded, excluded, answers_not_used)\n")
+  } else {
+    shown <- x$table[, setdiff(names(x$table), c("method", "design")), drop = FALSE]
+    print(shown, row.names = FALSE, digits = 4)
+  }
   for (note in x$notes) cat("Note:", note, "\n")
   invisible(x)
 }
@@ -144,7 +185,7 @@ summary.ss_population <- function(object, level = NULL, ...) {
                      `Pr(>|z|)` = table$p.value, lower = table$conf.low, upper = table$conf.high)
   rownames(estimates) <- .population_labels(object, table)
   structure(list(what = object$what, estimates = estimates, level = if (is.null(level)) 1 - object$alpha else level,
-                 method = table$method[1], design = table$design[1],
+                 method = .methods_text(table$method), design = .methods_text(table$design),
                  counts = table[intersect(c(object$keys, "term", "n_labeled", "n_unlabeled", "n_effective", "lam"),
                                           names(table))],
                  notes = object$notes), class = "summary.ss_population")
@@ -266,7 +307,7 @@ NULL
 #' @rdname ss_fidelity-methods
 #' @export
 print.ss_fidelity <- function(x, ...) {
-  cat("Marginal fidelity (floor_* = two halves of the human pilot):\n")
+  cat("Marginal fidelity (held-out folds; floor_* = the other folds' answers alone):\n")
   print(x$marginal[, intersect(c("item", "predictor", "wasserstein", "opinion_alignment", "total_variation",
                                  "floor_wasserstein"), names(x$marginal))], row.names = FALSE, digits = 3)
   cat("\nIndividual fidelity (held-out pilot folds):\n")

@@ -90,23 +90,32 @@ ss_available <- function() {
   .state$functions[[name]]
 }
 
-# Call a function of synthsurvey.interfaces.rapi. A SynthsurveyError becomes an R error of class
-# synthsurvey_error with the same message; any other Python exception one of class
-# c("synthsurvey_python_error", "synthsurvey_error") with its type and message (never a
-# traceback). Frame specs among the arguments point into R vectors that stay referenced (in
-# .state$alive) until the call returns.
+# Call a function of synthsurvey.interfaces.rapi (through its `call`, which records the core's
+# warnings). A SynthsurveyError becomes an R error of class synthsurvey_error with the same
+# message; any other Python exception one of class c("synthsurvey_python_error",
+# "synthsurvey_error") with its type and message (never a traceback); each SynthsurveyWarning
+# (e.g. what scale inference found suspicious) an R warning of class synthsurvey_warning. Frame
+# specs among the arguments point into R vectors that stay referenced (in .state$alive) until
+# the call returns.
 .call <- function(name, ...) {
-  fn <- .function(name)
+  fn <- .function("call")
   on.exit(.state$alive <- NULL)  # the columns frame specs point to (see .address) are free again
-  args <- list(...)  # convert R arguments first: their errors are R errors
+  args <- c(list(name), list(...))  # convert R arguments first: their errors are R errors
   reticulate::py_clear_last_error()
-  tryCatch(do.call(fn, args), error = function(error) {
+  result <- tryCatch(do.call(fn, args), error = function(error) {
     last <- reticulate::py_last_error()
     if (is.null(last)) stop(error)
     if (identical(last$type, "SynthsurveyError")) .abort(last$value)
     .abort(sprintf("the Python core failed with %s: %s (an input synthsurvey does not check yet; please report it)",
                    last$type, last$value), class = "synthsurvey_python_error")
   })
+  for (message in unlist(result$warnings)) .warn(message)
+  result$value
+}
+
+# A warning of class synthsurvey_warning with `message`.
+.warn <- function(message) {
+  warning(structure(class = c("synthsurvey_warning", "warning", "condition"), list(message = message, call = NULL)))
 }
 
 # The Python object of a result: from its handle (an environment, so that a restored object

@@ -120,7 +120,8 @@ tidy.ss_population <- function(x, conf.int = TRUE, conf.level = NULL, ...) {
 glance.ss_population <- function(x, ...) {
   table <- x$table
   .tibble(data.frame(estimate = x$what, n_rows = nrow(table), nobs = .population_nobs(x),
-                     n_unlabeled = max(table$n_unlabeled), method = table$method[1], design = table$design[1],
+                     n_unlabeled = max(table$n_unlabeled, na.rm = TRUE), method = .methods_text(table$method),
+                     design = .methods_text(table$design),
                      conf.level = 1 - x$alpha))
 }
 

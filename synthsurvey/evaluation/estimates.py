@@ -115,7 +115,7 @@ def overview(population, scales, alpha=None):
     rows = []
     for item, group in means.groupby("item", sort=False):
         by_method = group.set_index("method")
-        row = {"item": item, "scale": _short(scales.get(item)), "family": group["family"].iloc[0] or "-"}
+        row = {"item": item, "scale": scale_label(scales.get(item)), "family": group["family"].iloc[0] or "-"}
         for method, prefix in (("classical", "pilot"), ("ppi++", "ppi")):
             if method in by_method.index:
                 picked = by_method.loc[method]
@@ -133,7 +133,7 @@ def overview(population, scales, alpha=None):
     return pd.DataFrame(rows).reindex(columns=columns)
 
 
-def _short(scale):
+def scale_label(scale):
     """'ordinal 1..5', 'binary 0/1', 'continuous' ('' for an unknown scale)."""
     if scale is None:
         return ""

@@ -81,16 +81,15 @@ def _long(wide, axis):
 
 
 def fidelity(fits, formula=None, recovery_family="ols", by=None, coherence=None, folds=5, seed=0,
-             floor_replications=20, replications=0, fraction=0.8, alpha=0.05):
+             replications=0, fraction=0.8, alpha=0.05):
     """The fidelity report of one or more debias fits (one per item).
 
     formula: optional analyst model for the structural axis (its item must be one of the fits').
     by: covariate name(s) for the subgroup axis. coherence: optional (belief item, action item)
-    pair of item names among the fits. floor_replications: no longer used (the human floor is
-    cross-fitted on the fits' folds, like every method: see ``axes.marginal_axis``); accepted so
-    existing callers keep working. replications: number of repeated random subpilots (each a share ``fraction``
-    of the pilot people, every fit refit on it) over which the mean and sd of every marginal,
-    individual and structural metric are reported in ``resampled`` (0: none).
+    pair of item names among the fits. The human floor is cross-fitted on the fits' folds, like
+    every method (see ``axes.marginal_axis``). replications: number of repeated random subpilots
+    (each a share ``fraction`` of the pilot people, every fit refit on it) over which the mean and
+    sd of every marginal, individual and structural metric are reported in ``resampled`` (0: none).
     Returns a FidelityReport.
     """
     fits = [fits] if not isinstance(fits, (list, tuple)) else list(fits)
@@ -131,14 +130,14 @@ def fidelity(fits, formula=None, recovery_family="ols", by=None, coherence=None,
                          "(same draw) row is left out")
     if structural is not None:
         notes += [f"structural: {note}" for note in structural.notes]
-    resampled = _resampled(fits, formula, recovery_family, folds, seed, floor_replications, replications, fraction,
+    resampled = _resampled(fits, formula, recovery_family, folds, seed, replications, fraction,
                            alpha) if replications else {}
     return FidelityReport(frame_or_empty(marginal), frame_or_empty(individual), frame_or_empty(subgroups),
                           frame_or_empty(summaries), coherence_table, structural, frame_or_empty(shown), resampled,
                           notes, alpha=alpha)
 
 
-def _resampled(fits, formula, recovery_family, folds, seed, floor_replications, replications, fraction, alpha):
+def _resampled(fits, formula, recovery_family, folds, seed, replications, fraction, alpha):
     """Mean and sd of every marginal, individual and structural metric over ``replications`` random
     subpilots (the same people for every item)."""
     rng = np.random.default_rng(seed)
@@ -147,8 +146,7 @@ def _resampled(fits, formula, recovery_family, folds, seed, floor_replications, 
     for replication in range(replications):
         chosen = rng.choice(pilot_ids, int(round(fraction * len(pilot_ids))), replace=False)
         subfits = [fit.with_pilot(fit.frame["id"].isin(chosen).to_numpy()) for fit in fits]
-        report = fidelity(subfits, formula, recovery_family, folds=folds, seed=seed,
-                          floor_replications=floor_replications, alpha=alpha)
+        report = fidelity(subfits, formula, recovery_family, folds=folds, seed=seed, alpha=alpha)
         tables["marginal"].append(report.marginal.assign(replication=replication))
         tables["individual"].append(report.individual.assign(replication=replication))
         if report.structural is not None:

@@ -106,7 +106,7 @@ def variant_fits(fits):
 
 def compare_sources(fits, formula=None, recovery_family="ols", by=None, coherence=None, draws=DRAWS,
                     half_width=None, cost_human=1.0, cost_draw=0.0, cost_person=0.0, folds=5, seed=0,
-                    floor_replications=20, alpha=0.05):
+                    alpha=0.05):
     """Compare the LLM sources of one study, each alone and combined (see the module docstring).
 
     fits: a fit or a list (one per item) made from samples with a ``source`` column and a formula
@@ -125,8 +125,7 @@ def compare_sources(fits, formula=None, recovery_family="ols", by=None, coherenc
     variants = variant_fits(fits)
     rows, coefficients, reports, notes = [], [], {}, []
     for name, (labels, variant) in variants.items():
-        report = fidelity(variant, formula, recovery_family, by, coherence, folds, seed, floor_replications,
-                          alpha=alpha)
+        report = fidelity(variant, formula, recovery_family, by, coherence, folds, seed, alpha=alpha)
         reports[name] = report
         notes += [f"{name}: {note}" for note in report.notes]
         for fit in variant:

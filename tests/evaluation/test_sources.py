@@ -25,8 +25,7 @@ def comparison(sources_study):
     action = ss.debias("action ~ llm_mean + female", study.samples, study.pilot, study.covariates, family="logit",
                        **options)
     return belief, ss.compare_sources([belief, action], formula=ANALYST, by="educ", coherence=("belief", "action"),
-                                      draws=(1, None), half_width=0.15, cost_human=5.0, cost_draw=0.01,
-                                      floor_replications=5)
+                                      draws=(1, None), half_width=0.15, cost_human=5.0, cost_draw=0.01)
 
 
 def test_every_variant_and_axis_is_there(comparison):

@@ -59,7 +59,25 @@ R_SCRIPT = textwrap.dedent(f"""
     )
     at_90 <- list(mean = confint(ss_population_mean(fit), level = 0.9),
                   ols = confint(ss_population_ols(fit, belief ~ age + female + factor(educ)), level = 0.9))
+    shares <- ss_population_shares(ordinal)
+    coefficients <- ss_population_ols(fit, belief ~ age + female + factor(educ))
+    by_educ <- ss_population_mean(fit, by = "educ")
+    # a questionnaire (character ids, a don't-know code) and the alignment curve per setting
+    q <- ss_simulate_questionnaire(n_people = 500, n_draws = 6, n_pilot = 150, seed = 9, ids = "qualtrics",
+                                   dont_know = c(99, 0.05), items = c(q01 = 5, q02 = 2))
+    items <- ss_debias_items(q$samples, q$pilot, q$covariates, scales = list(missing = 99),
+                             covariate_terms = c("age", "factor(educ)"))
+    smartvote <- ss_load_smartvote()
+    cells <- ss_group_cells(smartvote$samples, smartvote$humans, smartvote$covariates, key = "party")
+    questions <- sort(unique(cells$item))
+    cells$half <- ifelse(cells$item %in% questions[seq_len(length(questions) %/% 2)], "first", "second")
+    curve <- ss_alignment_curve(cells, sizes = c(3, 10), replications = 2, by = "half")
     out <- list(
+      vcov_population = list(shares = unname(vcov(shares)), shares_names = rownames(vcov(shares)),
+                             ols = unname(vcov(coefficients)), ols_names = rownames(vcov(coefficients)),
+                             by_educ = unname(vcov(by_educ)), by_educ_note = attr(vcov(by_educ), "note")),
+      questionnaire = as.data.frame(ss_population(items)), questionnaire_q01 = as.list(coef(items[["q01"]])),
+      curve = list(settings = curve$settings, summary = curve$summary),
       coef = as.list(coef(fit)), vcov = unname(vcov(fit)), vcov_names = rownames(vcov(fit)),
       confint = unname(confint(fit)), predict = list(id = as.integer(names(predict(fit))), value = unname(predict(fit))),
       fitted = unname(fitted(fit)), residuals = unname(residuals(fit)), fitted_ids = as.integer(names(fitted(fit))),
@@ -249,3 +267,59 @@ def test_bfi_loader_matches(from_r):
     covariates = pd.DataFrame(from_r["bfi_covariates"])
     np.testing.assert_array_equal(covariates["age"], python.covariates["age"].to_numpy(dtype=float))
     assert covariates["education"].isna().sum() == python.covariates["education"].isna().sum()
+
+
+def test_population_vcov_is_the_cores(from_r, py_fit, study):
+    """vcov() of shares and coefficients from R is the core's covariance (PopulationResult.vcov());
+    of subgroup means, the diagonal of the squared standard errors, with a note."""
+    ordinal = ss.debias("belief ~ llm_mean + ideology", study.samples, study.pilot, study.covariates,
+                        family="ordinal")
+    got = from_r["vcov_population"]
+    for name, result in (("shares", ss.population_shares(ordinal)),
+                         ("ols", ss.population_ols(py_fit, "belief ~ age + female + C(educ)"))):
+        expected = result.vcov()
+        names = list(expected.index) if name == "shares" else r_terms(expected.index)
+        assert got[f"{name}_names"] == names, name
+        matrix = np.asarray(got[name], dtype=float)
+        assert np.abs(matrix - np.diag(np.diag(matrix))).max() > 0, name  # not a diagonal
+        np.testing.assert_allclose(matrix, expected.to_numpy(), rtol=0, atol=TOL, err_msg=name)
+    by_educ = ss.population_mean(py_fit, by="educ").table()
+    np.testing.assert_allclose(np.asarray(got["by_educ"], dtype=float), np.diag(by_educ["std_error"] ** 2),
+                               rtol=0, atol=TOL)
+    assert "diagonal" in got["by_educ_note"]
+
+
+def test_questionnaire_and_alignment_curve_per_setting(from_r):
+    """ss_debias_items and ss_population from R (character ids, code 99 declared from R) give the
+    core's debias_items table; ss_alignment_curve(by = ) the core's per-setting curve."""
+    from synthsurvey.io.simulate_questionnaire import simulate_questionnaire
+
+    q = simulate_questionnaire(n_people=500, n_draws=6, n_pilot=150, seed=9, ids="qualtrics", dont_know=(99, 0.05),
+                               items={"q01": 5, "q02": 2})
+    study = ss.debias_items(q.samples, q.pilot, q.covariates, scales={"missing": [99]},
+                            covariate_terms=["age", "C(educ)"])
+    table = study.population().table()
+    got = pd.DataFrame(from_r["questionnaire"])
+    assert got[["item", "method", "term"]].values.tolist() == table[["item", "method", "term"]].values.tolist()
+    assert got["answers_not_used"].tolist() == table["answers_not_used"].tolist()
+    for r_name, name in (("estimate", "estimate"), ("std.error", "std_error"), ("conf.low", "ci_low"),
+                         ("n_labeled", "n_labeled")):
+        np.testing.assert_allclose(pd.to_numeric(got[r_name]).astype(float), table[name].astype(float), rtol=0,
+                                   atol=TOL, err_msg=r_name)
+    params = study["q01"].params
+    np.testing.assert_allclose(pd.Series(from_r["questionnaire_q01"], dtype=float)[r_terms(params.index)],
+                               params.to_numpy(), rtol=0, atol=TOL)
+    data = ss.datasets.load_smartvote()
+    cells = ss.group_cells(data.samples, data.humans, data.covariates, key="party")
+    questions = sorted(cells["item"].unique())
+    cells["half"] = np.where(cells["item"].isin(questions[:len(questions) // 2]), "first", "second")
+    curve = ss.alignment_curve(cells, sizes=(3, 10), replications=2, by="half")
+    for name in ("settings", "summary"):
+        expected, got = getattr(curve, name), pd.DataFrame(from_r["curve"][name])
+        assert list(got.columns) == list(expected.columns), name
+        for column in expected.columns:
+            if pd.api.types.is_numeric_dtype(expected[column]):
+                np.testing.assert_allclose(got[column].astype(float), expected[column].astype(float), rtol=0,
+                                           atol=TOL, err_msg=f"{name}.{column}")
+            else:
+                assert got[column].tolist() == expected[column].tolist(), f"{name}.{column}"

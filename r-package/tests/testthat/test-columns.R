@@ -32,7 +32,7 @@ test_that("a study read with read.csv (character ids, items, covariates) runs th
   # estimates without cross-fitting do not depend on the order
   expect_equal(coef(ss_population_mean(fit, cross_fit = FALSE)), coef(ss_population_mean(reference, cross_fit = FALSE)),
                tolerance = 1e-12)
-  groups <- ss_population_mean(fit, by = "region")
+  groups <- small_groups(ss_population_mean(fit, by = "region"))
   expect_identical(groups$table$region, c("east", "north", "south"))
   expect_equal(sum(coef(ss_population_shares(fit))), 1, tolerance = 1e-10)
   expect_s3_class(ss_population_ols(fit, belief ~ age + sex), "ss_population")
@@ -96,7 +96,7 @@ test_that("every column type as a covariate: logical and integer with NA, Date, 
   tibbles <- ss_debias(belief ~ llm_mean + sex, tibble::as_tibble(small_samples), tibble::as_tibble(small_pilot),
                        tibble::as_tibble(typed_covariates))
   expect_equal(coef(tibbles), coef(ss_debias(belief ~ llm_mean + sex, small_samples, small_pilot, typed_covariates)))
-  expect_equal(as.data.frame(ss_population_mean(tibbles, by = "sex"))$sex, c("female", "male"))
+  expect_equal(as.data.frame(small_groups(ss_population_mean(tibbles, by = "sex")))$sex, c("female", "male"))
 })
 
 test_that("a factor response with numeric levels counts as its numbers; other levels are an error", {

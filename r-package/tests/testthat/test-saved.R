@@ -7,7 +7,7 @@ test_that("every result survives saveRDS and readRDS in a fresh Rscript process"
   old <- options(contrasts = c("contr.sum", "contr.poly"))
   summed <- ss_debias(belief ~ llm_mean + region, small_samples, small_pilot, typed_covariates)
   options(old)
-  saved <- list(fit = fit, mean = ss_population_mean(fit, by = "sex"), shares = ss_population_shares(fit),
+  saved <- list(fit = fit, mean = small_groups(ss_population_mean(fit, by = "sex")), shares = ss_population_shares(fit),
                 ols = ss_population_ols(fit, belief ~ age), recovery = ss_recover(fit, belief ~ age),
                 fidelity = ss_fidelity(list(fit, action)), plan = ss_plan_pilot(fit, half_width = 0.2),
                 summed = summed)

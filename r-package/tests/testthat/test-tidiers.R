@@ -42,7 +42,7 @@ test_that("logit and ordinal fits tidy as broom's glm and polr tidiers", {
 test_that("population estimates and recovery tidy at any level", {
   skip_if_not_installed("broom")
   fit <- ss_debias(belief ~ llm_mean + age + sex, small_samples, small_pilot, typed_covariates)
-  groups <- ss_population_mean(fit, by = ~ sex)
+  groups <- small_groups(ss_population_mean(fit, by = ~ sex))
   tidied <- broom::tidy(groups, conf.level = 0.8)
   expect_identical(tidied$sex, c("female", "male"))
   expect_equal(tidied$conf.high - tidied$estimate, qt(0.9, groups$table$df) * tidied$std.error, tolerance = 1e-10)
