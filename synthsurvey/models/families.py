@@ -140,8 +140,8 @@ class FittedFamily:
         return np.asarray(self.result.params, dtype=float) if self.family == "ordinal" else None
 
     def linear_design(self, matrix):
-        if self.family == "ordinal":
-            return matrix.drop(columns="Intercept", errors="ignore")
+        if self.family == "ordinal" and "Intercept" in matrix.columns:
+            return matrix.loc[:, matrix.columns != "Intercept"]
         return matrix
 
     def probs(self, matrix):

@@ -14,8 +14,10 @@ with ``llm_auto`` (``ss.default_formula``'s default) leaves the choice to the da
 * Other families (no ridge in statsmodels for them): the nested sets draw mean alone; draw mean
   and terms; draw mean, spread (``llm_sd``) and terms; full and terms.
 
-The candidate with the smallest ``INNER_FOLDS``-fold cross-validated error (squared error of the
-expected answer; check loss for quantreg) on the rows being fit is refit on all of them. Cross-
+The candidate with the smallest cross-validated error (squared error of the expected answer; check
+loss for quantreg; ``INNER_FOLDS`` = 5 folds for ols, ``INNER_FOLDS_LIKELIHOOD`` = 3 for the other
+families, which refit every candidate in every fold: a 30-item ordinal questionnaire stays fast)
+on the rows being fit is refit on all of them. Cross-
 fitting (``models.crossfit``) calls this for each fold's training rows, so the pilot row a
 prediction is for never takes part in choosing its model, and PPI++ intervals keep their
 coverage. A ridge fit has no standard errors for its coefficients (NaN); population estimates
@@ -34,6 +36,7 @@ from .families import fit_family
 PENALTIES = (0.0, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, np.inf)
 DROPPED = 1e10  # the penalty standing for inf (a left-out column) in the cross-validation's solves
 INNER_FOLDS = 5
+INNER_FOLDS_LIKELIHOOD = 3  # ordinal, logit, mnlogit, quantreg: each candidate refit per inner fold
 NESTED = ("draw mean", "draw mean + terms", "draw mean + spread + terms", "full + terms")
 
 
@@ -68,8 +71,10 @@ class Selector:
     ``mean_columns``: design columns never penalised besides the intercept (the draw means);
     ``extra_columns``: the other draw features of ``llm_auto``."""
 
-    def __init__(self, family, mean_columns, extra_columns, folds=INNER_FOLDS, seed=0):
+    def __init__(self, family, mean_columns, extra_columns, folds=None, seed=0):
         self.family, self.mean_columns, self.extra_columns = family, tuple(mean_columns), tuple(extra_columns)
+        if folds is None:  # the likelihood families refit every candidate per fold: fewer, larger folds
+            folds = INNER_FOLDS if family == "ols" else INNER_FOLDS_LIKELIHOOD
         self.folds, self.seed = int(folds), int(seed)
 
     def fit(self, response, matrix, scale, link="logit", q=0.5):
@@ -127,12 +132,15 @@ class Selector:
             seen.add(key)
             kept[label] = sorted(columns)
             losses = np.full(len(response), np.inf)
+            candidate = matrix.iloc[:, columns]
+            values, labels = candidate.to_numpy(dtype=float), candidate.columns
             for k in range(self.folds):
                 train, test = fold != k, fold == k
-                try:
-                    fitted = fit_family(self.family, response[train], matrix.iloc[train, columns], scale, link=link,
-                                        q=q)
-                    losses[test] = _loss(response[test], fitted.mean(matrix.iloc[test, columns]), self.family, q)
+                try:  # frames built from array slices: the fold loop runs many times per fit
+                    fitted = fit_family(self.family, response[train], pd.DataFrame(values[train], columns=labels),
+                                        scale, link=link, q=q)
+                    predicted = fitted.mean(pd.DataFrame(values[test], columns=labels))
+                    losses[test] = _loss(response[test], predicted, self.family, q)
                 except (SynthsurveyError, np.linalg.LinAlgError, ValueError):
                     break
             rows.append(_row(label, penalty_features, penalty_terms, len(columns), losses))
