@@ -201,8 +201,18 @@ def _item_section(item, population, scales, report, structural, exclusions):
         parts.append(_table(report.individual[report.individual["item"] == item].drop(columns="item")))
     if item in structural:
         recovered = structural[item]
-        parts.append(f"<h3>Structural fidelity: {html.escape(recovered.formula)}</h3>")
-        parts.append(_table(recovered.overall()))
+        parts.append(f"<h3>Structural fidelity: {html.escape(recovered.formula)}</h3><p class='note'>Each "
+                     "estimator's coefficients against the PPI++ reference: the attenuation slope of standardised "
+                     "coefficients with its 95% interval (1: no attenuation), the coefficients' correlation, and the "
+                     "shares agreeing in sign, in significance and inside the reference's interval.</p>")
+        overall = recovered.overall()
+        interval = [_interval(row.attenuation_slope, row.attenuation_ci_low, row.attenuation_ci_high)
+                    for row in overall.itertuples()] if "attenuation_ci_low" in overall else None
+        shown = overall.drop(columns=[c for c in ("attenuation_slope", "attenuation_se", "attenuation_ci_low",
+                                                  "attenuation_ci_high", "rmse_standardized") if c in overall])
+        if interval is not None:
+            shown.insert(1, "attenuation [95% CI]", interval)
+        parts.append(_table(shown))
         parts.append(forest_figure(recovered.table()))
     if report is not None and len(report.subgroups) and item in set(report.subgroups["item"]):
         parts.append("<h3>Subgroups</h3>")
