@@ -7,8 +7,9 @@
 # `ss.calibrate_groups` chooses among a small family of calibrations (identity; a temperature;
 # a temperature with mixing toward uniform or toward the labeled cells' mean human pmf; log-scale
 # offsets by a level's relative position), each applied in part (a blend with the raw pmf),
-# by cross-validation over the labeled questions: it uses the choice with the highest one-sided
-# 95% lower confidence bound on its cross-validated gain, and keeps the LLM's pmfs as they are
+# by cross-validation over the labeled questions: a member and blend takes part only if the
+# one-sided 95% lower confidence bound on its cross-validated gain is above 0; among those, the
+# one with the largest cross-validated gain is used, and the LLM's pmfs are kept as they are
 # (identity) when no bound is above 0.
 #
 # Alignment is opinion alignment, 1 - W1/(C-1) on the levels' order (Santurkar et al. 2023),
@@ -45,7 +46,7 @@ print(curve.settings[["n_labeled", "chosen"]].to_string(index=False))
 # %% [markdown]
 # One calibration in detail: 20 labeled cells, one from each of 20 questions. The
 # cross-validation table has one row per member and blend; the chosen row has the largest
-# lower bound.
+# cv_gain among the rows whose lower bound is above 0.
 
 # %%
 keys = list(cells.groupby(["item", "group"]).groups)[::30]
@@ -164,3 +165,27 @@ nominal = ss.alignment_curve(countries, sizes=(3, 10, 30), replications=10, by=d
 summary = nominal.summary.set_index("n_labeled")
 print(summary[["alignment_before", "alignment_after", "gain", "sd_before", "sd_after", "worst_gain"]]
       .mul(100).round(2).T.to_string())
+
+# %% [markdown]
+# ## The evidence at 10 labeled cells, with 100 draws
+#
+# With 10 draws per size the numbers above carry Monte-Carlo noise: a setting's mean gain
+# averages draws of which a few pass the gate by luck (the labeled cells happen to be ones the
+# calibration helps) and then lose up to 8 points on the rest, so one such draw in 10 moves a
+# setting's mean by most of a point. The issue's criteria (no setting more than 0.3 points below
+# its raw alignment; a mean gain at least the two-parameter calibration's; a smaller spread
+# across settings) are stated as averages over draws, so here they are measured with 100 draws
+# of 10 labeled cells per setting, on both files (the test suite checks the same numbers).
+
+# %%
+rows = []
+for name, cells_, metric in [("OpinionQA", bench, "opinion_alignment"),
+                             ("GlobalOpinionQA", countries, "tv_similarity")]:
+    options = dict(sizes=(10,), replications=100, by=distalign.SETTING_COLUMNS, metric=metric)
+    chosen_ = ss.alignment_curve(cells_, **options).summary.iloc[0]
+    always_ = ss.alignment_curve(cells_, members="temperature_uniform", blends=1.0, **options).summary.iloc[0]
+    rows.append({"file": name, "gain": chosen_["gain"], "worst_gain": chosen_["worst_gain"],
+                 "sd_before": chosen_["sd_before"], "sd_after": chosen_["sd_after"],
+                 "two_parameter_gain": always_["gain"], "two_parameter_worst": always_["worst_gain"]})
+evidence = pd.DataFrame(rows).set_index("file")
+print(evidence.mul(100).round(2).to_string())

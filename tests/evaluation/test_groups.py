@@ -1,11 +1,14 @@
 """Group-level cells and their calibration: on Smartvote (bundled) and on the distributional-
 alignment benchmark (Meister et al. 2024) read from ../shared/data (never copied: no license).
 
-Alignment is opinion alignment 1 - W1/(C-1) on the 0-1 scale; "0.3 points" in the issue is 0.3
-on 0-100, i.e. 0.003 here. The benchmark evidence uses 10 labeled cells and REPLICATIONS draws
-of them per setting (20: with 10 draws one unlucky draw in 10 moves a setting's mean by a tenth
-of its loss, and the worst of 13 settings then swings by +-0.2 points between seeds; 20 keeps
-the whole file at about half a minute on one core)."""
+Alignment is opinion alignment 1 - W1/(C-1) on the 0-1 scale (1 - total variation for the
+nominal GlobalOpinionQA cells); "0.3 points" in the issue is 0.3 on 0-100, i.e. 0.003 here. The
+benchmark evidence uses 10 labeled cells and REPLICATIONS draws of them per setting. 100, not
+the issue's 5: a setting's mean gain is an average over draws of which a few pass the gate by
+luck and lose up to 8 points (a labeled draw of unrepresentative cells), so with 20 draws one
+such draw moves the mean by 0.4 points and the worst of 13 settings swings by +-0.2 points
+between seeds; with 100 the worst setting stays within 0.1 point across seeds 0-2. The
+OpinionQA curve and its reference take about a minute on one core."""
 
 from pathlib import Path
 
@@ -21,7 +24,8 @@ from synthsurvey.evaluation.groups import alignment_curve, group_cells
 from synthsurvey.io import distalign
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "distalign_benchmark"
-REPLICATIONS = 20
+REPLICATIONS = 100
+REPLICATIONS_CONTRAST = 20  # the contrasts of the rule-breaking variants, on two settings
 POINTS = 0.003  # 0.3 points of alignment on the 0-100 scale
 
 
@@ -124,7 +128,10 @@ def test_the_fitted_calibration_reports_its_choice_and_the_cv_table(smartvote_ce
     assert len(cv) == 1 + (len(MEMBERS) - 1) * len(BLENDS)
     chosen = cv[cv["chosen"]].iloc[0]
     assert (chosen["member"], chosen["blend"]) == (fitted.member, fitted.blend)
-    assert chosen["lower_bound"] == cv["lower_bound"].max() > 0
+    # the gate: the chosen row's lower bound is above 0; the choice: the largest cross-validated
+    # gain among the rows that pass the gate
+    assert chosen["lower_bound"] > 0
+    assert chosen["cv_gain"] == cv.loc[cv["lower_bound"] > 0, "cv_gain"].max()
     assert fitted.cv_gain == chosen["cv_gain"] > 0
     np.testing.assert_allclose(chosen["lower_bound"], chosen["cv_gain"] - 1.7291328 * chosen["cv_gain_se"], rtol=1e-6)
     assert {k: v for k, v in fitted.params.items() if k != "blend"} == chosen["params"]
@@ -202,10 +209,10 @@ def _two_parameter(p, tau, weight):
     return (1 - weight) * q / q.sum() + weight / len(p)
 
 
-def _fit_two_parameter(pairs):
+def _fit_two_parameter(pairs, metric="opinion_alignment"):
     """The issue's reference: temperature and mixing toward uniform, (tau, weight) maximising the
-    mean opinion alignment of the labeled (human, llm) pmf pairs (a continuous optimiser, written
-    independently of synthsurvey.evaluation.calibration)."""
+    mean alignment (``metric``) of the labeled (human, llm) pmf pairs (a continuous optimiser,
+    written independently of synthsurvey.evaluation.calibration)."""
     width = max(len(h) for h, _ in pairs)
     human, llm, mask = np.zeros((len(pairs), width)), np.full((len(pairs), width), 1.0), np.zeros((len(pairs), width))
     for i, (h, p) in enumerate(pairs):
@@ -216,6 +223,8 @@ def _fit_two_parameter(pairs):
         tau, weight = np.exp(np.clip(theta[0], -6, 3)), 1 / (1 + np.exp(-theta[1]))
         q = np.power(llm, tau) * mask
         q = (1 - weight) * q / q.sum(1, keepdims=True) + weight * mask / n_levels[:, None]
+        if metric == "tv_similarity":
+            return np.mean(0.5 * np.abs(human - q).sum(1))
         gaps = np.abs(np.cumsum(human - q, axis=1))[:, :-1] * mask[:, 1:]
         return np.mean(gaps.sum(1) / (n_levels - 1))
 
@@ -230,26 +239,43 @@ def test_the_benchmark_lies_beside_the_repository():
     assert SHARED.exists(), f"the shared benchmark data must lie beside the repository: {SHARED}"
 
 
-@pytest.fixture(scope="module")
-def opinionqa():
-    """Every model x method setting with human data (steering persona), its 10-labeled-cell
-    curve, and the two-parameter reference fit on the same labeled cells of every draw."""
-    cells = distalign.load_opinionqa(SHARED, steering="persona")
-    curve = alignment_curve(cells, sizes=(10,), replications=REPLICATIONS, seed=0, by=distalign.SETTING_COLUMNS)
+def _tv_similarity(human, llm):
+    return 1 - 0.5 * np.abs(np.asarray(human) - np.asarray(llm)).sum()
+
+
+def _curve_and_reference(cells, metric):
+    """Every model x method setting's 10-labeled-cell curve and the two-parameter reference fit
+    on the same labeled cells of every draw (per setting: before, reference_gain)."""
+    score = metrics.opinion_alignment if metric == "opinion_alignment" else _tv_similarity
+    curve = alignment_curve(cells, sizes=(10,), replications=REPLICATIONS, seed=0, by=distalign.SETTING_COLUMNS,
+                            metric=metric)
     pairs = {key: {cell: (rows["human_prob"].to_numpy(), rows["llm_prob"].to_numpy())
                    for cell, rows in setting.sort_values("level").groupby(["item", "group"])}
              for key, setting in cells.groupby(distalign.SETTING_COLUMNS)}
     rows = []
     for draw in curve.draws.itertuples():
         cells_of = pairs[(draw.model, draw.method, draw.steering)]
-        tau, weight = _fit_two_parameter([cells_of[cell] for cell in draw.labeled])
+        tau, weight = _fit_two_parameter([cells_of[cell] for cell in draw.labeled], metric)
         held = [pair for cell, pair in cells_of.items() if cell not in set(draw.labeled)]
-        before = np.mean([metrics.opinion_alignment(h, p) for h, p in held])
-        after = np.mean([metrics.opinion_alignment(h, _two_parameter(p, tau, weight)) for h, p in held])
+        before = np.mean([score(h, p) for h, p in held])
+        after = np.mean([score(h, _two_parameter(p, tau, weight)) for h, p in held])
         rows.append({"model": draw.model, "method": draw.method, "before": before, "reference_gain": after - before,
                      "before_in_curve": draw.alignment_before})
-    reference = pd.DataFrame(rows).groupby(["model", "method"]).mean()
-    return cells, curve, reference
+    return curve, pd.DataFrame(rows).groupby(["model", "method"]).mean()
+
+
+@pytest.fixture(scope="module")
+def opinionqa():
+    """OpinionQA persona cells on the ordinal scale: cells, curve, reference."""
+    cells = distalign.load_opinionqa(SHARED, steering="persona")
+    return (cells, *_curve_and_reference(cells, "opinion_alignment"))
+
+
+@pytest.fixture(scope="module")
+def globalopinionqa():
+    """GlobalOpinionQA persona cells (nominal, 1 - total variation): cells, curve, reference."""
+    cells = distalign.load_globalopinionqa(SHARED, steering="persona")
+    return (cells, *_curve_and_reference(cells, "tv_similarity"))
 
 
 def test_every_setting_with_human_data_is_evaluated(opinionqa):
@@ -264,24 +290,30 @@ def test_every_setting_with_human_data_is_evaluated(opinionqa):
         ("anthropic_opus", "express_distribution"), "alignment_before"]
 
 
-def test_no_setting_is_worse_after_calibration_beyond_noise(opinionqa):
+BENCHMARKS = pytest.mark.parametrize("benchmark", ["opinionqa", "globalopinionqa"])
+
+
+@BENCHMARKS
+def test_no_setting_is_worse_after_calibration_beyond_noise(benchmark, request):
     # the issue: with 10 labeled cells, averaged over replications, no setting more than 0.3 points below
-    _, curve, _ = opinionqa
+    _, curve, _ = request.getfixturevalue(benchmark)
     settings = curve.settings.set_index(["model", "method"])
     assert settings["gain"].min() >= -POINTS, settings["gain"].sort_values().head(3)
     summary = curve.summary.iloc[0]
     assert summary["worst_gain"] == settings["gain"].min() >= -POINTS
 
 
-def test_mean_gain_is_at_least_the_two_parameter_calibrations(opinionqa):
-    _, curve, reference = opinionqa
+@BENCHMARKS
+def test_mean_gain_is_at_least_the_two_parameter_calibrations(benchmark, request):
+    _, curve, reference = request.getfixturevalue(benchmark)
     gains = curve.settings.set_index(["model", "method"])["gain"]
     assert reference["reference_gain"].mean() > POINTS  # the reference itself helps on average
     assert gains.mean() >= reference["reference_gain"].mean(), (gains.mean(), reference["reference_gain"].mean())
 
 
-def test_cross_setting_spread_shrinks(opinionqa):
-    _, curve, _ = opinionqa
+@BENCHMARKS
+def test_cross_setting_spread_shrinks(benchmark, request):
+    _, curve, _ = request.getfixturevalue(benchmark)
     summary = curve.summary.iloc[0]
     settings = curve.settings
     assert summary["sd_before"] == pytest.approx(settings["alignment_before"].std())
@@ -293,26 +325,23 @@ def test_the_never_worse_test_bites_without_identity_or_its_gate():
     # (always the temperature; or the best of the family, no blending) or without the
     # lower-bound gate (alpha=0.5 uses any positive cross-validated gain) fails the 0.3-point test
     cells = distalign.load_opinionqa(SHARED, models=["anthropic_opus", "llama3-70b"], methods="express_distribution")
-    every_time = alignment_curve(cells, sizes=(10,), replications=REPLICATIONS, by=distalign.SETTING_COLUMNS,
+    every_time = alignment_curve(cells, sizes=(10,), replications=REPLICATIONS_CONTRAST, by=distalign.SETTING_COLUMNS,
                                  members="temperature", blends=1.0).settings
     assert (every_time["gain"] < -POINTS).all()
-    no_identity = alignment_curve(cells, sizes=(10,), replications=REPLICATIONS, by=distalign.SETTING_COLUMNS,
+    no_identity = alignment_curve(cells, sizes=(10,), replications=REPLICATIONS_CONTRAST, by=distalign.SETTING_COLUMNS,
                                   members=MEMBERS[1:], blends=1.0).settings
     assert (no_identity["gain"] < -POINTS).all()
-    no_gate = alignment_curve(cells, sizes=(10,), replications=REPLICATIONS, by=distalign.SETTING_COLUMNS,
+    no_gate = alignment_curve(cells, sizes=(10,), replications=REPLICATIONS_CONTRAST, by=distalign.SETTING_COLUMNS,
                               members=("identity", "temperature"), blends=1.0, alpha=0.5).settings
     assert (no_gate["gain"] < -POINTS).any()
-    chosen = alignment_curve(cells, sizes=(10,), replications=REPLICATIONS, by=distalign.SETTING_COLUMNS).settings
+    chosen = alignment_curve(cells, sizes=(10,), replications=REPLICATIONS_CONTRAST, by=distalign.SETTING_COLUMNS).settings
     assert (chosen["gain"] >= -POINTS).all()
 
 
-def test_global_opinion_qa_nominal_cells_are_not_made_worse():
+def test_global_opinion_qa_cells_are_nominal_and_every_setting_is_evaluated(globalopinionqa):
     # GlobalOpinionQA has no ordinal mapping: its cells are nominal, compared by 1 - total
     # variation, with the members that do not use an order
-    cells = distalign.load_globalopinionqa(SHARED, steering="persona")
-    curve = alignment_curve(cells, sizes=(10,), replications=REPLICATIONS, by=distalign.SETTING_COLUMNS,
-                            metric="tv_similarity")
-    assert len(curve.settings) == 13
-    assert curve.settings["gain"].min() >= -POINTS
-    assert curve.summary.iloc[0]["sd_after"] < curve.summary.iloc[0]["sd_before"]
+    _, curve, reference = globalopinionqa
+    assert len(curve.settings) == 13 and not curve.notes
+    np.testing.assert_allclose(reference["before_in_curve"], reference["before"], atol=1e-12)
     assert set(curve.draws["member"]) <= {"identity", "temperature", "temperature_uniform"}
