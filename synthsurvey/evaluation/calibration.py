@@ -37,17 +37,18 @@ raw pmfs.
 
 Selection, in two steps. The gate: a (member, blend) is a candidate only if the one-sided
 (1 - alpha) Student-t lower confidence bound of its gain, gain - t(1 - alpha, F - 1) * SE over
-the F folds, is above 0; with no candidate, identity is kept: a calibration is used only when
-the labeled cells show, beyond their noise, that it helps. The choice: among the candidates, the
+the F folds, is above 0; with no candidate, identity is kept: a calibration is used only when the
+labeled cells show, beyond their noise, that it helps. The choice: among the candidates, the
 largest cross-validated gain (ties: fewer parameters, then the smaller blend). Choosing by the
 bound itself as well would favour partial blends whenever the evidence is strong (W1 is convex
 in the pmf, so a blend's gain is at least s times the full calibration's and its SE is smaller):
-on the benchmark's log-probability settings, where the LLM's pmfs are far off, it gave up about a
-fifth of the gain. Blends still bound the harm where the evidence is moderate: a partial blend
-can pass the gate where the full calibration does not. A member takes part only when every cross-validation fit keeps more cells
-than the member has parameters (with single-cell folds: temperature from 3 labeled cells, the
-2-parameter members from 4, offsets from 5); with fewer than 2 folds (1 labeled cell, or cells of
-one item only) nothing can be cross-validated and identity is kept.
+on the benchmark's log-probability settings, where the LLM's pmfs are far off, it gave up about
+a fifth of the gain. Blends still bound the harm where the evidence is moderate: a partial blend
+can pass the gate where the full calibration does not. A member takes part only when every
+cross-validation fit keeps more cells than the member has parameters (with single-cell folds:
+temperature from 3 labeled cells, the 2-parameter members from 4, offsets from 5); with fewer
+than 2 folds (1 labeled cell, or cells of one item only) nothing can be cross-validated and
+identity is kept.
 
 Why not always fit a calibration: on the distributional-alignment benchmark's OpinionQA persona
 cells, a two-parameter calibration fit on 10 labeled cells lowers the alignment of every
@@ -404,8 +405,7 @@ def calibrate_groups(cells, labeled, *, members=None, alpha=0.05, blends=BLENDS,
     those that do not use the levels' order). With "identity" among them, a calibration is used
     only if its cross-validated gain's lower confidence bound is above 0, and among those that
     pass, the largest cross-validated gain wins; without identity, the best bound wins even if
-    below 0 (e.g. ``members="temperature_uniform", blends=1`` always fits
-    that member in full).
+    below 0 (e.g. ``members="temperature_uniform", blends=1`` always fits that member in full).
     alpha: one-sided level of the lower confidence bound (Student t, folds - 1 degrees of
     freedom).
     blends: the shares s of the calibrated pmf in (1 - s) p + s q to choose from.

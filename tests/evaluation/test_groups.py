@@ -334,7 +334,8 @@ def test_the_never_worse_test_bites_without_identity_or_its_gate():
     no_gate = alignment_curve(cells, sizes=(10,), replications=REPLICATIONS_CONTRAST, by=distalign.SETTING_COLUMNS,
                               members=("identity", "temperature"), blends=1.0, alpha=0.5).settings
     assert (no_gate["gain"] < -POINTS).any()
-    chosen = alignment_curve(cells, sizes=(10,), replications=REPLICATIONS_CONTRAST, by=distalign.SETTING_COLUMNS).settings
+    chosen = alignment_curve(cells, sizes=(10,), replications=REPLICATIONS_CONTRAST,
+                             by=distalign.SETTING_COLUMNS).settings
     assert (chosen["gain"] >= -POINTS).all()
 
 
