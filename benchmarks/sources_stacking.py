@@ -36,7 +36,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import synthsurvey as ss  # noqa: E402
+from synthsurvey.inference import designs  # noqa: E402
 from synthsurvey.inference.population import estimation_inputs  # noqa: E402
+from synthsurvey.inference.ppi import hajek  # noqa: E402
 from tests.statistical.sources_world import COVARIATES, SourcesWorld  # noqa: E402
 
 REPLICATIONS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
@@ -62,14 +64,16 @@ def stacked(world, pilot, tuned, features):
     pilot_ids = answers.index
     y, fu, fc = answers.to_numpy(), f_u[pilot_ids].to_numpy(), f_c[pilot_ids].to_numpy()
     untouched = ~pilot_ids.isin(tuned)
-    n, n_u, big_n = len(y), int(untouched.sum()), len(f_u)
-    u_y = (y - y.mean()) / n
-    u = np.column_stack([(fu - fu.mean()) / n, np.where(untouched, fc - fc[untouched].mean(), 0.0) / n_u])
-    lam = np.linalg.solve(u.T @ u, u.T @ u_y)
-    estimate = (y.mean() + lam[0] * (f_u.mean() - fu.mean())
-                + lam[1] * (f_c[~is_tuned].mean() - fc[untouched].mean()))
-    residual = u_y - u @ lam
-    se = np.sqrt((1 - n / big_n) * n / (n - 1) * residual @ residual)
+    # the package's Hajek influence values and simple-random design variance (ppi.mean's pieces)
+    pilot = designs.from_sizes("subsample", len(y), len(f_u)).pilot
+    y_mean, u_y = hajek(y[:, None], np.ones(len(y)))
+    fu_mean, u_fu = hajek(fu[:, None], np.ones(len(y)))
+    fc_mean, u_fc = hajek(fc[:, None], untouched.astype(float))
+    u = np.column_stack([u_fu, u_fc])
+    lam = np.linalg.solve(pilot.variance(u), pilot.covariance(u, u_y)).ravel()
+    estimate = (y_mean[0] + lam[0] * (f_u.mean() - fu_mean[0])
+                + lam[1] * (f_c[~is_tuned].mean() - fc_mean[0]))
+    se = float(np.sqrt(pilot.variance(u_y - u @ lam[:, None])[0, 0]))
     return estimate, se, lam
 
 

@@ -19,6 +19,11 @@ def from_spec(spec):
     return None if spec is None else frame_from_spec(spec)
 
 
+def names(values):
+    """R's character vector (one string or several) as a list of str; None stays None."""
+    return None if values is None else [str(value) for value in np.atleast_1d(values)]
+
+
 def _declaration(spec):
     """One scale declaration as R sends it: a string, numbers (levels), or a named list (a dict:
     kind, levels, missing) whose numbers come as a number or a list of them."""
@@ -152,8 +157,9 @@ def call_tables(samples, humans, covariates, key, row_numbers=False, features=No
 def result_spec(result):
     """What R needs of any result: its tidy table (a frame spec), alpha, notes, the Python
     object and its pickle (which R keeps, to restore the object in a later session)."""
-    return {"table": frame_to_spec(result.table()), "alpha": result.alpha, "notes": list(result.notes),
-            "keys": [str(key) for key in result.table().attrs.get("keys", ())], "py": result,
+    table = result.table()
+    return {"table": frame_to_spec(table), "alpha": result.alpha, "notes": list(result.notes),
+            "keys": [str(key) for key in table.attrs.get("keys", ())], "py": result,
             "pickle": bytearray(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))}
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from .. import evaluation as fidelity_stage
 from ..io import distalign
 from .rbridge import frame_to_spec
-from .rcommon import call_tables, from_spec
+from .rcommon import call_tables, from_spec, names
 
 
 def group_cells(samples, humans, covariates, key, group):
@@ -20,7 +20,7 @@ def _calibration_options(members, blends, metric):
     """The calibration options R set (None: the core's default)."""
     options = {"metric": metric}
     if members is not None:
-        options["members"] = [str(member) for member in np.atleast_1d(members)]
+        options["members"] = names(members)
     if blends is not None:
         options["blends"] = [float(blend) for blend in np.atleast_1d(blends)]
     return options
@@ -52,9 +52,8 @@ def alignment_curve(cells, sizes, replications, seed, by=None, members=None, ble
     """ss_alignment_curve: the core's AlignmentCurve as frame specs (settings: one row per setting
     and size; summary: one row per size across settings; draws: one row per replication, the
     labeled cells as text) and its notes."""
-    by = None if by is None else [str(name) for name in np.atleast_1d(by)]
     curve = fidelity_stage.alignment_curve(from_spec(cells), sizes=[int(size) for size in sizes],
-                                           replications=int(replications), seed=int(seed), by=by,
+                                           replications=int(replications), seed=int(seed), by=names(by),
                                            **_calibration_options(members, blends, metric))
     draws = curve.draws.assign(labeled=curve.draws["labeled"].map(
         lambda cells: "; ".join(f"{item} / {group}" for item, group in cells)))
@@ -65,9 +64,6 @@ def alignment_curve(cells, sizes, replications, seed, by=None, members=None, ble
 def load_distalign(folder, benchmark, steering, models, methods, borrow, midpoints):
     """ss_load_distalign: the benchmark's cells (``io.distalign``), the cells left out and their
     counts by setting and reason."""
-    def names(values):
-        return None if values is None else [str(value) for value in np.atleast_1d(values)]
-
     options = {"steering": names(steering), "models": names(models), "methods": names(methods), "dropped": True}
     if benchmark == "opinionqa":
         cells, dropped = distalign.load_opinionqa(folder, borrow=bool(borrow), midpoints=midpoints, **options)

@@ -9,7 +9,7 @@ from ..evaluation.estimates import scale_label
 from ..io.simulate_questionnaire import simulate_questionnaire as simulate
 from .questionnaire import debias_items as core_debias_items
 from .rbridge import frame_to_spec
-from .rcommon import call_tables, result_spec, scale_declarations
+from .rcommon import call_tables, names, result_spec, scale_declarations
 
 
 def _by_item(value):
@@ -19,18 +19,14 @@ def _by_item(value):
     return {str(item): str(spec) for item, spec in dict(value).items()}
 
 
-def _names(values):
-    return None if values is None else [str(value) for value in np.atleast_1d(values)]
-
-
 def debias_items(samples, humans, covariates, items, formulas, families, scales, covariate_terms, key, alpha,
                  folds, seed, errors, unseen_levels, link):
     """ss_debias_items: the QuestionnaireResults (``py``) and what R shows of it: items in order,
     fits {item: DebiasResults}, failures {item: reason}, formulas, families and scales by item."""
     samples, humans, covariates, _ = call_tables(samples, humans, covariates, key)
-    study = core_debias_items(samples, humans, covariates, items=_names(items), formulas=_by_item(formulas),
+    study = core_debias_items(samples, humans, covariates, items=names(items), formulas=_by_item(formulas),
                               families=_by_item(families), scales=scale_declarations(scales),
-                              covariate_terms=tuple(_names(covariate_terms) or ()), key=key, alpha=float(alpha),
+                              covariate_terms=tuple(names(covariate_terms) or ()), key=key, alpha=float(alpha),
                               folds=int(folds), seed=int(seed), errors=errors, unseen_levels=unseen_levels,
                               link=link)
     return {"py": study, "items": list(study.items), "fits": dict(study.fits), "failures": dict(study.failures),
@@ -67,7 +63,7 @@ def questionnaire_overview(study, alpha):
 def questionnaire_report(study, path, title, analyst, by, coherence):
     """``study.report(path, ...)``: write the questionnaire's HTML report; returns its path."""
     return str(study.report(path, title=title, analyst=None if analyst is None else dict(analyst),
-                            by=_names(by), coherence=None if coherence is None else tuple(_names(coherence))))
+                            by=names(by), coherence=None if coherence is None else tuple(names(coherence))))
 
 
 def simulate_questionnaire(n_people, n_draws, n_pilot, items, seed, ids, dont_know, pilot_missing):

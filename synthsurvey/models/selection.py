@@ -17,11 +17,10 @@ with ``llm_auto`` (``ss.default_formula``'s default) leaves the choice to the da
 The candidate with the smallest cross-validated error (squared error of the expected answer; check
 loss for quantreg; ``INNER_FOLDS`` = 5 folds for ols, ``INNER_FOLDS_LIKELIHOOD`` = 3 for the other
 families, which refit every candidate in every fold: a 30-item ordinal questionnaire stays fast)
-on the rows being fit is refit on all of them. Cross-
-fitting (``models.crossfit``) calls this for each fold's training rows, so the pilot row a
-prediction is for never takes part in choosing its model, and PPI++ intervals keep their
-coverage. A ridge fit has no standard errors for its coefficients (NaN); population estimates
-do not need them.
+on the rows being fit is refit on all of them. Cross-fitting (``models.crossfit``) calls this for
+each fold's training rows, so the pilot row a prediction is for never takes part in choosing its
+model, and PPI++ intervals keep their coverage. A ridge fit has no standard errors for its
+coefficients (NaN); population estimates do not need them.
 """
 
 from dataclasses import dataclass

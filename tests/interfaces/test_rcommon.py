@@ -9,6 +9,7 @@ import pytest
 
 import synthsurvey as ss
 from synthsurvey.common.errors import SynthsurveyError
+from synthsurvey.featurize.scales import declared_scales
 from synthsurvey.interfaces import rapi, rcommon
 
 from tests.helpers import read_by_r, sent_by_r
@@ -54,7 +55,6 @@ def test_scale_declarations_from_r_reach_the_core_as_lists():
     assert rcommon.scale_declarations({"q1": {"levels": [1, 2, 3], "missing": 9}, "q2": "binary", "q3": 5}) == {
         "q1": {"levels": [1.0, 2.0, 3.0], "missing": [9.0]}, "q2": "binary", "q3": [5.0]}
     scale = ss.Scale("ordinal", (1, 2, 3), missing=(9,))
-    from synthsurvey.featurize.scales import declared_scales
     assert declared_scales(rcommon.scale_declarations({"q1": {"levels": [1, 2, 3], "missing": 9}}), ["q1"]) == {
         "q1": scale}
 
