@@ -21,7 +21,7 @@ import warnings
 
 import numpy as np
 
-from ..common.errors import ScaleWarning, SynthsurveyError, preview
+from ..common.errors import ScaleSuggestion, ScaleWarning, SynthsurveyError, preview
 from .scales import MAX_INFERRED_LEVELS, Scale, declared_scales
 
 
@@ -63,10 +63,34 @@ def _where(values, llm, human):
     return " and ".join(parts)
 
 
-def _declaration(item, levels, missing=()):
+def suggestion(item, levels, missing=(), every_item=False):
+    """The ScaleSuggestion of ``item`` with ``levels`` and ``missing`` codes."""
     kind = "binary" if list(levels) == [0.0, 1.0] else "ordinal"
-    codes = f", missing=({_shown(missing)}{',' if len(missing) == 1 else ''})" if len(missing) else ""
-    return f"scales={{{item!r}: ss.Scale({kind!r}, ({_shown(levels)}){codes})}}"
+    return ScaleSuggestion(str(item), kind, tuple(float(v) for v in levels), tuple(float(v) for v in missing),
+                           every_item)
+
+
+def python_spelling(suggested):
+    """A ScaleSuggestion in Python: ``scales={'q1': ss.Scale('ordinal', (1, 2, 3), missing=(99,))}``
+    (and the every-item form when it applies)."""
+    missing = suggested.missing
+    codes = f", missing=({_shown(missing)}{',' if len(missing) == 1 else ''})" if missing else ""
+    text = f"scales={{{suggested.item!r}: ss.Scale({suggested.kind!r}, ({_shown(suggested.levels)}){codes})}}"
+    if suggested.every_item:
+        text += f" (or scales={{'missing': [{_shown(missing)}]}} for every item)"
+    return text
+
+
+def _suggest(message, item, levels, missing, every_item=False):
+    """A SynthsurveyError of ``message`` whose ``{}`` is the suggested declaration (see
+    ``common.errors``), spelled in Python."""
+    suggested = suggestion(item, levels, missing, every_item)
+    spelled = python_spelling(suggested)
+    return SynthsurveyError(message.format(spelled), suggested, spelled)
+
+
+def _declaration(item, levels, missing=()):
+    return python_spelling(suggestion(item, levels, missing))
 
 
 def _runs(integers):
@@ -109,11 +133,10 @@ def infer(values, item, human_values=None, declared=None):
             (far if unused > len(main) else near).append(run)
         if far:
             far = np.concatenate(far)
-            raise SynthsurveyError(
-                f"item {item!r}: value(s) {_shown(far)} ({_where(far, llm, human)}) lie far outside the run of "
-                f"the other values {main[0]:g}..{main[-1]:g}: they look like missing-value codes (don't know / "
-                f"refused). Declare them, e.g. {_declaration(item, main, far)} (or scales={{'missing': "
-                f"[{_shown(far)}]}} for every item); declare the item 'continuous' if they are answers")
+            message = (f"item {item!r}: value(s) {_shown(far)} ({_where(far, llm, human)}) lie far outside the run of "
+                       f"the other values {main[0]:g}..{main[-1]:g}: they look like missing-value codes (don't know / "
+                       "refused). Declare them, e.g. {}; declare the item 'continuous' if they are answers")
+            raise _suggest(message, item, main, far, every_item=True)
         if near:
             extras = np.concatenate(near)
             effect = ("they add levels" if distinct[-1] - distinct[0] + 1 <= MAX_INFERRED_LEVELS

@@ -28,6 +28,21 @@ class UsageError(Exception):
     """A command-line mistake."""
 
 
+def command_line_spelling(suggested):
+    """A ScaleSuggestion (``common.errors``) as flags and study-file keys:
+    ``--scale q1=1,2,3,4,5 --missing 99 (in a study file: scale = [1, 2, 3, 4, 5] and missing =
+    [99] under [items.q1])``; ``--missing`` gives the codes of every item."""
+    levels = ",".join(f"{v:g}" for v in suggested.levels)
+    codes = ",".join(f"{v:g}" for v in suggested.missing)
+    listed = lambda values: "[" + ", ".join(f"{v:g}" for v in values) + "]"  # noqa: E731
+    flags = f"--scale {suggested.item}={'binary' if suggested.kind == 'binary' else levels}"
+    study = f"scale = {listed(suggested.levels)}"
+    if suggested.missing:
+        flags += f" --missing {codes}"
+        study += f" and missing = {listed(suggested.missing)}"
+    return f"{flags} (--missing: every item's codes; in a study file: {study} under [items.{suggested.item}])"
+
+
 def parser():
     described = Parser(prog="synthsurvey", description=(
         "Debias LLM survey answers with a human pilot. With no arguments, runs on the bundled simulated study; "
@@ -142,10 +157,7 @@ def main(argv=None):
         from ..common.errors import SynthsurveyError
 
         if isinstance(error, SynthsurveyError):
-            hint = ""
-            if "missing-value codes" in str(error) and "Declare them" in str(error):
-                hint = " (here: --missing 99 or --scale q1=1,2,3,4,5; in a study file: missing = [99] under [options])"
-            print(f"synthsurvey: error: {error}{hint}", file=sys.stderr)
+            print(f"synthsurvey: error: {error.respelled(command_line_spelling)}", file=sys.stderr)
             return USAGE_ERROR
         if show_traceback:
             raise

@@ -3,6 +3,7 @@
 result out through ``result_spec`` (its tidy table, notes, keys and pickle). No statistics here."""
 
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -163,13 +164,41 @@ def result_spec(result):
             "pickle": bytearray(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))}
 
 
+def _r_numbers(values):
+    """Numbers as R writes them: ``99``, ``c(8, 9)``, ``1:5`` for a run of whole numbers."""
+    values = [float(v) for v in values]
+    text = [f"{v:g}" for v in values]
+    if len(values) > 2 and all(v.is_integer() for v in values) and values == [values[0] + i for i in range(len(values))]:
+        return f"{text[0]}:{text[-1]}"
+    return text[0] if len(text) == 1 else f"c({', '.join(text)})"
+
+
+def r_spelling(suggested):
+    """A ScaleSuggestion (``common.errors``) in R's syntax:
+    ``scales = list(q1 = list(kind = "ordinal", levels = 1:5, missing = 99))`` (and the every-item
+    form ``scales = list(missing = 99)`` when it applies)."""
+    name = suggested.item if re.fullmatch(r"[A-Za-z][A-Za-z0-9._]*", suggested.item) else f"`{suggested.item}`"
+    parts = [f'kind = "{suggested.kind}"', f"levels = {_r_numbers(suggested.levels)}"]
+    if suggested.missing:
+        parts.append(f"missing = {_r_numbers(suggested.missing)}")
+    text = f"scales = list({name} = list({', '.join(parts)}))"
+    if suggested.every_item and suggested.missing:
+        text += f" (or scales = list(missing = {_r_numbers(suggested.missing)}) for every item)"
+    return text
+
+
 def with_warnings(function, *args):
     """Call ``function(*args)`` and return {"value": its value, "warnings": the messages of the
     SynthsurveyWarnings it raised}, which R raises as R warnings (class synthsurvey_warning);
     other warnings are shown as Python shows them (once per place, by its default filters)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SynthsurveyWarning)
-        value = function(*args)
+        try:
+            value = function(*args)
+        except SynthsurveyError as error:
+            if error.suggestion is None:
+                raise
+            raise SynthsurveyError(error.respelled(r_spelling)) from None
     messages = []
     for warning in caught:
         if issubclass(warning.category, SynthsurveyWarning):

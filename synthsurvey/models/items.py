@@ -152,7 +152,7 @@ def run_item(fitted, item, formulas, families, covariate_terms, errors, fit, n_p
         fitted.fits[item] = fit(item, formula, family)
     except SynthsurveyError as error:
         if errors == "raise":
-            raise SynthsurveyError(f"item {item!r}: {error}") from None
+            raise error.prefixed(f"item {item!r}: ") from None
         fitted.formulas.setdefault(item, "")
         fitted.failures[item] = str(error)
         answers = fitted.humans.loc[fitted.humans["item"] == item, "response"]

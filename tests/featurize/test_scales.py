@@ -81,6 +81,14 @@ def test_values_that_look_like_missing_codes_are_an_error_naming_them():
     message = str(error.value)
     assert "value(s) -9, 99 (3 human answer(s)) lie far outside the run of the other values 1..5" in message
     assert "scales={'q': ss.Scale('ordinal', (1, 2, 3, 4, 5), missing=(-9, 99))}" in message
+    # the suggestion travels with the error, so each interface can spell it in its own syntax
+    suggested = error.value.suggestion
+    assert (suggested.item, suggested.kind, suggested.levels, suggested.missing, suggested.every_item) == \
+        ("q", "ordinal", (1, 2, 3, 4, 5), (-9, 99), True)
+    respelled = error.value.respelled(lambda s: f"<{s.item}: {s.missing}>")
+    assert "<q: (-9.0, 99.0)>; declare the item 'continuous'" in respelled and "ss.Scale" not in respelled
+    prefixed = error.value.prefixed("item 'q': ")
+    assert str(prefixed).startswith("item 'q': item 'q': value(s)") and prefixed.suggestion == suggested
     table = ss.infer_scales(samples, humans, scales={"missing": [99, -9]}).set_index("item")
     assert table.loc["q", "levels"] == (1, 2, 3, 4, 5) and table.loc["q", "missing"] == (-9, 99)
 

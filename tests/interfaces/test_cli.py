@@ -134,6 +134,10 @@ def test_flags_for_a_one_item_run_on_a_folder(files, tmp_path, capsys):
                    "--family", "ols", "--family", "logit"], "give one --family per --formula (got 1 formula(s) and 2"),
     (lambda f, t: ["--samples", f / "draws", "--humans", f / "pilot.csv", "--wide", "--id-column", "ResponseId",
                    "--formula", "q01 ~ llm_mean"], "value(s) 99 (9 human answer(s) and 166 LLM draw(s)) lie far outside"),
+    (lambda f, t: ["--samples", f / "draws", "--humans", f / "pilot.csv", "--wide", "--id-column", "ResponseId",
+                   "--formula", "q01 ~ llm_mean"], "Declare them, e.g. --scale q01=1,2,3,4,5 --missing 99 (--missing: "
+                                                   "every item's codes; in a study file: scale = [1, 2, 3, 4, 5] and "
+                                                   "missing = [99] under [items.q01]); declare the item 'continuous'"),
     (lambda f, t: ["--alpha", "abc"], "argument --alpha: invalid float value: 'abc'"),
     (lambda f, t: ["run", t / "typo.toml"], "unknown key(s) 'alhpa' in [options]"),
     (lambda f, t: ["run", t / "nope.toml"], "does not exist"),
@@ -145,3 +149,4 @@ def test_every_user_error_exits_2_with_one_line(files, tmp_path, capsys, change,
     assert code == 2
     assert err.startswith("synthsurvey: error: ") and err.strip().count("\n") == 0, err
     assert message in err
+    assert "ss.Scale" not in err and "scales={" not in err  # Python's spelling is not the command line's

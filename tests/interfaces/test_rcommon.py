@@ -73,3 +73,21 @@ def test_calls_from_r_return_the_cores_warnings(simulated):
         result = rapi.call("features", sent_by_r(samples, alive), "id", None)
     assert len(result["warnings"]) == 1 and "not whole numbers" in result["warnings"][0]
     assert read_by_r(result["value"])["item"].tolist() == ["belief"] * samples["id"].nunique()
+
+
+def test_a_suggested_declaration_reaches_r_in_r_syntax():
+    from synthsurvey.common.errors import ScaleSuggestion
+
+    suggested = ScaleSuggestion("q01", "ordinal", (1.0, 2.0, 3.0, 4.0, 5.0), (99.0,), True)
+    assert rcommon.r_spelling(suggested) == ('scales = list(q01 = list(kind = "ordinal", levels = 1:5, missing = 99)) '
+                                             "(or scales = list(missing = 99) for every item)")
+    odd = ScaleSuggestion("my item", "binary", (0.0, 1.0), (8.0, 9.0))
+    assert rcommon.r_spelling(odd) == 'scales = list(`my item` = list(kind = "binary", levels = c(0, 1), missing = c(8, 9)))'
+    samples = pd.DataFrame({"id": np.repeat(np.arange(1, 41), 3), "item": "q01", "draw": np.tile([1, 2, 3], 40),
+                            "response": np.r_[np.tile([1, 2, 3, 4, 5], 23), 99, 99, 99, 99, 99]})
+    with pytest.raises(SynthsurveyError) as error:
+        rcommon.with_warnings(lambda: ss.features(samples))
+    message = str(error.value)
+    assert 'Declare them, e.g. scales = list(q01 = list(kind = "ordinal", levels = 1:5, missing = 99)) (or scales = ' \
+           "list(missing = 99) for every item); declare the item 'continuous'" in message
+    assert "ss.Scale" not in message and "scales={" not in message

@@ -122,6 +122,10 @@ test_that("scales with missing codes are declared per item or for every item", {
   # undeclared, the code 99 is refused with the remedy
   expect_error(ss_debias_items(questionnaire$samples, questionnaire$pilot, questionnaire$covariates, items = "q01"),
                "look like missing-value codes", class = "synthsurvey_error")
+  # and the remedy is spelled in R
+  expect_error(ss_debias_items(questionnaire$samples, questionnaire$pilot, questionnaire$covariates, items = "q01"),
+               'e.g. scales = list(q01 = list(kind = "ordinal", levels = 1:5, missing = 99)) (or scales = list(missing = 99) for every item)',
+               fixed = TRUE, class = "synthsurvey_error")
 })
 
 test_that("bad questionnaire inputs are synthsurvey errors naming the culprit", {
