@@ -33,7 +33,9 @@ covariates = ["age", "female", "C(educ)", "ideology", "rural"]
 # `llm_mean[persona]` names the persona source's draw mean, `llm_mean[action]` the same person's
 # draw mean on another item, `llm_auto` the draw features chosen by cross-validation inside the
 # pilot (`ss.default_formula`'s default). `tuned_on=` declares the people the fine-tuned source saw:
-# their pilot answers then neither fit nor correct any debiaser that reads that source.
+# their pilot answers then neither fit nor correct any debiaser that reads that source. Population
+# means and the analyst's coefficients still use them: they are stacked over the tuned source (the
+# same formula without it, fit on the whole pilot, is a second control variate; see the README).
 
 # %%
 belief = ss.debias(ss.default_formula("belief", [1, 2, 3, 4, 5], covariates), study.samples, study.pilot,
@@ -48,16 +50,17 @@ print(mixed.params.round(3))
 # %% [markdown]
 # ## Each source alone and combined
 # `ss.compare_sources` refits the debiasers on every source alone, on all of them together
-# (`combined`) and on the sources that keep the whole pilot (`combined untuned`), and sets the
-# fidelity axes and the population mean's value side by side. `n_effective` is the number of pilot
-# answers alone the PPI++ estimate is worth.
+# (`combined`) and on the sources that were not tuned on pilot people (`combined untuned`), and sets
+# the fidelity axes and the population mean's value side by side. `n_pilot` counts the pilot answers
+# that train each debiaser, `n_labeled_mean` those the population mean uses, and `n_effective` the
+# pilot answers alone the PPI++ estimate is worth.
 
 # %%
 comparison = ss.compare_sources([belief, action], formula="belief ~ age + female + C(educ) + ideology + rural",
                                 by="educ", coherence=("belief", "action"), draws=(1, 2, 5, 10, None),
                                 half_width=0.08, cost_human=5.0, cost_draw=0.002)
 wide = comparison.wide[comparison.wide["item"] == "belief"].set_index("variant")
-print(wide[["n_pilot", "half_width", "n_effective_mean", "n_effective_coef", "w1_base", "w1_debiased",
+print(wide[["n_pilot", "n_labeled_mean", "half_width", "n_effective_mean", "n_effective_coef", "w1_base", "w1_debiased",
             "rmse_base", "rmse_debiased", "attenuation_raw", "coherence_slope_diff_raw"]].round(3))
 
 # %% [markdown]
@@ -68,10 +71,12 @@ singles = wide.loc[["base", "persona", "finetuned"]]
 best = singles["n_effective_mean"].idxmax()
 print(f"Alone, {best} is worth the most: {singles.loc[best, 'n_effective_mean']:.0f} pilot answers "
       f"({singles.loc[best, 'n_pilot']} used).")
-ratio = wide.loc["combined untuned", "half_width"] / singles["half_width"].min()
-print(f"Combining the untuned sources gives a CI {ratio:.3f}x as wide as the best single source's.")
-print(f"The fine-tuned source keeps only {wide.loc['finetuned', 'n_pilot']} untouched pilot answers: combined "
-      f"with it the mean is worth {wide.loc['combined', 'n_effective_mean']:.0f} answers, without it "
+for variant in ("combined", "combined untuned"):
+    ratio = wide.loc[variant, "half_width"] / singles["half_width"].min()
+    print(f"{variant}: a CI {ratio:.3f}x as wide as the best single source's.")
+print(f"The fine-tuned source is trained on {wide.loc['finetuned', 'n_pilot']} untouched pilot answers; stacked, "
+      f"its mean uses all {wide.loc['finetuned', 'n_labeled_mean']}. Combined with it the mean is worth "
+      f"{wide.loc['combined', 'n_effective_mean']:.0f} answers, without it "
       f"{wide.loc['combined untuned', 'n_effective_mean']:.0f}.")
 print(f"Raw draws attenuate the analyst's coefficients to {singles['attenuation_raw'].round(2).to_dict()} of the "
       "pilot's; the debiased predictions to "

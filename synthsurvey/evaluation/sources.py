@@ -4,8 +4,10 @@ each source alone and on all sources combined, and sets their fidelity and value
 Variants: each source alone (the fit's formula with that source as ``source=``); ``combined``:
 one debiaser whose every term reading draw features is repeated for each source (``llm_auto`` ->
 ``llm_auto[base] + llm_auto[persona] + ...``); and, when a source was declared ``tuned_on`` pilot
-ids and at least two others were not, ``combined untuned``: the combination of the others (a tuned
-source costs the pilot answers it was tuned on; this variant shows what it is worth net of them).
+ids and at least two others were not, ``combined untuned``: the combination of the others (what
+they are worth without it). A variant that reads a tuned source is trained on the untouched pilot
+answers (``n_pilot``); its population mean and coefficients still use every pilot answer
+(``n_labeled_mean``), stacked over the tuned source (``inference.tuned``).
 Every variant keeps the fit's pilot, covariates, family, options and tuned-on declarations.
 
 For each variant and item: the population mean with PPI++ (its half-width and ``n_effective``:
@@ -159,7 +161,7 @@ def _row(name, labels, fit, report, coherence, alpha, folds, seed):
     """The side-by-side row of one variant's fit of one item."""
     mean = population_mean(fit, alpha=alpha, folds=folds, seed=seed).table().iloc[0]
     row = {"variant": name, "sources": " + ".join(map(str, labels)), "item": fit.item, "n_pilot": fit.nobs,
-           "n_population": fit.n_population, "mean": float(mean["estimate"]),
+           "n_labeled_mean": int(mean["n_labeled"]), "n_population": fit.n_population, "mean": float(mean["estimate"]),
            "half_width": float(mean["ci_high"] - mean["estimate"]), "n_effective_mean": float(mean["n_effective"])}
     marginal = report.marginal[report.marginal["item"] == fit.item].set_index("predictor")
     individual = report.individual[report.individual["item"] == fit.item].set_index("predictor")

@@ -16,8 +16,8 @@ from ..common.errors import SynthsurveyError
 from ..models import formula as formulas
 from ..models.families import PROBABILITY_FAMILIES
 from ..models.frame import IS_PILOT, Exclusions, complete_rows, exclusion_notes
-from . import ppi, regression
-from .population import PopulationResult, covariance_frame, estimate_rows, estimation_inputs
+from . import ppi, regression, tuned
+from .population import PopulationResult, covariance_frame, estimate_rows, estimation_inputs, stacked_inputs
 
 
 def check_fit_first(fit, formula, function):
@@ -77,12 +77,37 @@ def coefficient_estimate(kernel, fit, formula, kind, to_outcome, method, design,
 
 def _estimate(kernel, fit, formula, kind, to_outcome, method, design, alpha, cross_fit, folds, seed, weights,
               pilot_weights, finite_population, leverage):
+    stacking, tuned_note = tuned.applicable(fit, method, design, weights, pilot_weights, None,
+                                            "ols" if kernel is regression.ols else "logistic")
+    if stacking is not None:
+        return _stacked_ols(fit, stacking, formula, alpha, cross_fit, folds, seed, finite_population, leverage)
     result, terms, inputs, exclusions = coefficient_estimate(
         kernel, fit, formula, kind, to_outcome, method, design, cross_fit, folds, seed, weights, pilot_weights,
         finite_population, leverage)
     n_all = len(inputs.frame) if not inputs.sampling.independent else int((~inputs.is_pilot).sum())
     rows = estimate_rows(terms, result, len(inputs.answers), n_all, method, inputs.sampling)
-    return PopulationResult(rows, alpha, exclusion_notes(exclusions), title=f"Population coefficients: {formula}",
+    notes = exclusion_notes(exclusions) + ([tuned_note] if tuned_note else [])
+    return PopulationResult(rows, alpha, notes, title=f"Population coefficients: {formula}",
+                            covariance=covariance_frame(result, terms), fit=fit)
+
+
+def _stacked_ols(fit, stacking, formula, alpha, cross_fit, folds, seed, finite_population, leverage):
+    """The OLS coefficients stacked over a tuned source (``tuned``), on the rows the formula can use."""
+    spec = formulas.parse(formula)
+    full, f_c, untouched_rows = stacked_inputs(fit, stacking, "response", cross_fit, folds, seed,
+                                               [*spec.covariates, *spec.llm_features], finite_population)
+    matrix, usable, exclusions = analyst_design(fit, formula, full.frame, getattr(fit, "has_covariates", None))
+    if not usable.all():
+        full, f_c, untouched_rows = full.subset(usable), f_c[usable], untouched_rows[usable]
+    try:
+        result, lam = tuned.ols(matrix.to_numpy(dtype=float), full.answers, np.asarray(full.predictions), f_c,
+                                full.is_pilot, untouched_rows, full.sampling.pilot.finite, leverage)
+    except SynthsurveyError as error:
+        raise SynthsurveyError(f"{formula!r}: {error}") from None
+    terms = list(matrix.columns)
+    rows = estimate_rows(terms, result, len(full.answers), len(full.frame), "ppi++", full.sampling)
+    notes = exclusion_notes(exclusions) + [tuned.note(stacking, lam, len(full.frame))]
+    return PopulationResult(rows, alpha, notes, title=f"Population coefficients: {formula}",
                             covariance=covariance_frame(result, terms), fit=fit)
 
 

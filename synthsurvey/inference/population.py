@@ -24,7 +24,7 @@ from ..common.results import Result, single_row_property
 from ..models.families import PROBABILITY_FAMILIES
 from ..models.frame import IS_PILOT, RESPONSE
 from ..models.sampling import Design
-from . import designs, domains, population_notes, ppi
+from . import designs, domains, population_notes, ppi, tuned
 
 
 class PopulationResult(Result):
@@ -32,7 +32,8 @@ class PopulationResult(Result):
     std_error, statistic, p_value, ci_low, ci_high, n_labeled (pilot answers used), n_unlabeled
     (people without one), n_effective (pilot answers the estimate is worth: the size of a pilot
     drawn by the same design whose estimate alone would be as precise, at most N; see
-    ``designs.effective_size``), lam, method, design, df (the design's: t intervals), flag (why
+    ``designs.effective_size``), lam (stacked over a tuned source: that of the untuned predictions,
+    the note gives both; see ``tuned``), method, design, df (the design's: t intervals), flag (why
     an interval is withheld, see ``domains``; "" when it is not), plus ``level`` for shares and the
     ``by`` columns for subgroup estimates (before ``term``). A one-row result also reads as
     attributes (``estimate``, ``std_error``, ``ci_low`` ...). ``vcov()``: the covariance of the
@@ -227,14 +228,18 @@ def _estimates(kernel, name, fit, by, method, design, alpha, cross_fit, folds, s
                finite_population, min_pilot):
     alpha, by, min_pilot = check_alpha(alpha), as_names(by), domains.check_min_pilot(min_pilot)
     ppi.check_method(method)
+    stacking, tuned_note = tuned.applicable(fit, method, design, weights, pilot_weights, by, name)
+    if stacking is not None:
+        return _stacked_mean(fit, stacking, alpha, cross_fit, folds, seed, finite_population)
+    notes = [tuned_note] if tuned_note else []
     everybody = estimation_inputs(fit, "response", cross_fit, folds, seed, weights, pilot_weights, by, design,
                                   finite_population)
     if not by:
-        return PopulationResult(_kernel_rows(kernel, everybody, name, method, min_pilot), alpha, fit=fit)
+        return PopulationResult(_kernel_rows(kernel, everybody, name, method, min_pilot), alpha, notes, fit=fit)
     unknown = [column for column in by if column not in everybody.frame.columns]
     if unknown:
         raise SynthsurveyError(f"by={preview(unknown)} is not a column of the fit's frame (its covariates)")
-    notes, rows = [], []
+    rows = []
     absent = everybody.frame[list(by)].isna().any(axis=1)
     if absent.any():
         notes.append(f"{int(absent.sum())} people with a missing {'/'.join(by)} value are in no group")
@@ -250,6 +255,27 @@ def _estimates(kernel, name, fit, by, method, design, alpha, cross_fit, folds, s
         notes.append(f"rows with a flag have no interval: fewer than min_pilot={min_pilot} pilot answers "
                      "(clusters), or no spread among them")
     return PopulationResult(rows, alpha, notes, keys=by, fit=fit)
+
+
+def stacked_inputs(fit, stacking, kind, cross_fit, folds, seed, columns=(), finite_population=True):
+    """(the companion's Inputs over the whole pilot, the fit's predictions over the same rows, the
+    rows of the untouched pilot answers) of a stacked estimate (``tuned``)."""
+    full = estimation_inputs(stacking.companion, kind, cross_fit, folds, seed, None, None, columns,
+                             finite_population=finite_population)
+    own = estimation_inputs(fit, kind, cross_fit, folds, seed, None, None, columns,
+                            finite_population=finite_population)
+    if not np.array_equal(full.frame["id"].to_numpy(), own.frame["id"].to_numpy()):
+        raise AssertionError("the untuned companion's frame must hold the fit's rows in its order")
+    return full, np.asarray(own.predictions), own.is_pilot
+
+
+def _stacked_mean(fit, stacking, alpha, cross_fit, folds, seed, finite_population):
+    full, f_c, untouched_rows = stacked_inputs(fit, stacking, "response", cross_fit, folds, seed,
+                                               finite_population=finite_population)
+    result, lam = tuned.mean(full.answers, full.predictions, f_c, full.is_pilot, untouched_rows,
+                             full.sampling.pilot.finite)
+    rows = estimate_rows(["mean"], result, len(full.answers), len(full.frame), "ppi++", full.sampling)
+    return PopulationResult(rows, alpha, [tuned.note(stacking, lam, len(full.frame))], fit=fit)
 
 
 def _kernel_rows(kernel, inputs, term, method, min_pilot, rows_in=None):
@@ -286,6 +312,7 @@ def population_shares(fit, method="ppi++", design="subsample", alpha=0.05, cross
         base = fit.frame[fit.scale.share_names()].to_numpy(dtype=float)
         inputs = Inputs(inputs.frame, inputs.is_pilot, inputs.answers, base, inputs.weights_all, inputs.sampling)
         notes.append(f"family {fit.family!r} has no level probabilities: predictions are the LLM draw shares")
+    notes += [note for note in [tuned.applicable(fit, method, design, weights, pilot_weights, None, "share")[1]] if note]
     indicators = fit.scale.indicators(inputs.answers, where="the pilot's answers")
     f_all, w_all = inputs.population_side(inputs.predictions, inputs.weights_all)
     result = ppi.mean(indicators, inputs.predictions[inputs.is_pilot], f_all, method, inputs.sampling,
@@ -328,4 +355,5 @@ def population_quantile(fit, q=0.5, method="ppi++", design="subsample", alpha=0.
            "ci_low": result.ci_low, "ci_high": result.ci_high, "n_labeled": n,
            "n_unlabeled": len(cdf_all) - n if not inputs.sampling.independent else len(cdf_all),
            "n_effective": np.nan, "lam": result.lam, "method": method, "design": inputs.sampling.label, "flag": ""}
-    return PopulationResult([row], alpha, fit=fit)
+    tuned_note = tuned.applicable(fit, method, design, weights, pilot_weights, None, "quantile")[1]
+    return PopulationResult([row], alpha, [tuned_note] if tuned_note else [], fit=fit)

@@ -39,7 +39,8 @@ def debias(formula, samples, humans, covariates=None, family="ols", key="id", sc
         feature, ``llm_auto`` the features chosen by cross-validation (see ``models.sources``).
     tuned_on: ids a source was tuned (fine-tuned) on, ``{source: ids}`` (or the ids, with one
         source): their pilot answers neither fit nor correct the debiaser (the fit's notes say how
-        many untouched pilot answers remain).
+        many untouched pilot answers remain); population means and OLS coefficients still use them,
+        stacked over the tuned source (``inference.tuned``).
     design: how the pilot was drawn from the population (an ``ss.Design``; simple random by
         default); ``cluster="UserID"`` and ``strata="region"`` are shortcuts naming covariate
         columns. Cross-fitting folds hold whole clusters and every estimate from the fit uses the

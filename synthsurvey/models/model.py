@@ -86,17 +86,19 @@ class DebiasModel(Frozen):
                            scale=scale, missing_draws=missing_draws)
         for refined in sources.uncovered(spec.item, plan, pilot.loc[pilot["item"] == spec.item, "id"]):
             built.exclusions.refine(f"no LLM draws for item {spec.item!r}", refined)  # counted once, said precisely
-        frame, notes = sources.mask_tuned(sources.add_columns(built.frame, plan), plan)
+        frame, notes, masked = sources.mask_tuned(sources.add_columns(built.frame, plan), plan)
         self._set(plan.spec, family, link, q, key, scale, scale_map, samples, features, covariates, frame,
                   built.exclusions, built.has_covariates, built.n_input, missing_draws, unseen_levels,
-                  (sources, plan, pilot, notes), as_design(design))
+                  (sources, plan, pilot, notes, masked), as_design(design))
 
     def _set(self, spec, family, link, q, key, scale, scales, samples, features, covariates, frame, exclusions,
              has_covariates, n_input, missing_draws, unseen_levels, origin, pilot_design, prebuilt=None):
         """Check the formula's columns on ``frame``, keep its complete rows (and, with
         ``unseen_levels="exclude"``, the rows whose categorical levels the pilot has), and freeze.
-        ``origin``: (Sources, Plan, the checked pilot table, notes) of ``models.sources``."""
+        ``origin``: (Sources, Plan, the checked pilot table, notes, the masked pilot answers of people
+        a source the formula reads was tuned on: a Series by id) of ``models.sources``."""
         self.sources, self.plan, self.humans, self.notes = origin[0], origin[1], origin[2], tuple(origin[3])
+        self.tuned_answers = origin[4]
         self.selector = (Selector(family, self.plan.auto_mean, self.plan.auto_extra) if self.plan.auto_mean
                          else None)
         formulas.check_columns(spec, frame, f"the frame of item {spec.item!r}")
@@ -120,19 +122,44 @@ class DebiasModel(Frozen):
                                  f"{self.exclusions.to_dict('records')} is not the frame's {len(self.frame)} rows")
         self._freeze()
 
-    def _derived(self, spec=None, frame=None, prebuilt=None, pilot_design=None):
+    def _derived(self, spec=None, frame=None, prebuilt=None, pilot_design=None, origin=None):
         """A model with another formula, frame or prebuilt design and everything else shared (no
         features recomputed; the frame keeps its rows, so a prebuilt design still fits it; the plain
-        feature columns stay those of this model's primary source)."""
+        feature columns stay those of this model's primary source). ``origin``: (notes, masked
+        answers) instead of this model's."""
         model = object.__new__(DebiasModel)
         exclusions = type(self._exclusions)(list(self._exclusions.rows))
         plan = self.plan if spec is None else self.sources.plan(spec, self.plan.primary)
         frame = self.sources.add_columns(self.frame if frame is None else frame, plan)
+        notes, masked = origin or (self.notes, self.tuned_answers)
         model._set(plan.spec, self.family, self.link, self.q, self.key, self.scale, self.scales,
                    self.samples, self.features, self.covariates, frame, exclusions, self.has_covariates,
-                   self.n_input, self.missing_draws, self.unseen_levels, (self.sources, plan, self.humans, self.notes),
+                   self.n_input, self.missing_draws, self.unseen_levels, (self.sources, plan, self.humans, notes, masked),
                    pilot_design or self.pilot_design, prebuilt)
         return model
+
+    def untuned_companion(self):
+        """The model of the pilot answers a tuned source cost, or None when this one masked none
+        (see ``models.sources``): the formula without the terms that read a tuned source (for a
+        design built in R, without its ``llm_*`` columns), on the same rows, with the masked answers
+        back in the pilot. Its predictions are honest on the whole pilot, so a population estimate
+        can use every answer (``inference.tuned``)."""
+        masked = self.tuned_answers
+        if not len(masked):
+            return None
+        frame = self.frame.copy()
+        restored = frame["id"].map(masked).to_numpy(dtype=float)
+        back = ~np.isnan(restored)
+        frame.loc[back, RESPONSE] = restored[back]
+        frame[IS_PILOT] = frame[IS_PILOT].to_numpy() | back
+        origin = ((), masked.iloc[0:0])
+        if self.prebuilt is not None:
+            keep = [not flag for flag in self.prebuilt.reads_llm]
+            matrix = self.prebuilt.matrix.loc[:, keep]
+            design = formulas.Prebuilt(matrix, self.prebuilt.ids, tuple(False for _ in range(matrix.shape[1])))
+            return self._derived(frame=frame, prebuilt=design, origin=origin)
+        formula = self.sources.untuned_formula(self.formula, self.plan.primary)
+        return self._derived(spec=formulas.parse(formula), frame=frame, origin=origin)
 
     def with_matrix(self, matrix, reads_llm):
         """The same model fit on a design built outside Python instead of the formula's (the R
@@ -162,7 +189,7 @@ class DebiasModel(Frozen):
         frame = self.frame.copy()
         frame.loc[self.is_pilot & ~keep, RESPONSE] = np.nan
         frame[IS_PILOT] = keep
-        return self._derived(frame=frame, prebuilt=self.prebuilt)
+        return self._derived(frame=frame, prebuilt=self.prebuilt, origin=(self.notes, self.tuned_answers.iloc[0:0]))
 
     def with_design(self, design):
         """The same model with another pilot design (an ``ss.Design``)."""

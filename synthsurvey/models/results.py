@@ -60,6 +60,7 @@ class DebiasResults(Result):
         self.fitted = model.fit_rows(self.is_pilot, self.design)
         self.crossfit_cache = crossfit.CrossFitCache()
         self._baseline_fits = {}
+        self._companion = {}
         estimates = pd.DataFrame({"term": self.fitted.params.index.astype(str),
                                   "estimate": self.fitted.params.to_numpy(),
                                   "std_error": self.fitted.std_error.to_numpy(), "df": self.fitted.df})
@@ -127,6 +128,14 @@ class DebiasResults(Result):
         """The same item, family and population frame fit with another formula (no features
         recomputed): e.g. the scalar baseline ``refit("item ~ llm_mean")``."""
         return self.model.with_formula(formula).fit()
+
+    def untuned_companion(self):
+        """The fit of the pilot answers a tuned source cost (``DebiasModel.untuned_companion``; cached),
+        or None when this fit masked none."""
+        if "fit" not in self._companion:
+            model = self.model.untuned_companion()
+            self._companion["fit"] = None if model is None else model.fit()
+        return self._companion["fit"]
 
     def with_pilot(self, keep):
         """This model refit with only the pilot rows where boolean mask ``keep`` is true."""

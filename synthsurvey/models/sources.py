@@ -17,7 +17,9 @@ each source was tuned on (``tuned_on=``). ``plan`` turns a parsed formula into a
 ``add_columns`` merges the referenced features onto the frame by key (people without them are then
 counted as excluded, never dropped silently); ``mask_tuned`` turns the pilot answers of people a
 source the fit reads was tuned on into unknowns: a tuned source's predictions of them are not
-independent of their answers, so they may neither train nor correct the debiaser.
+independent of their answers, so they may neither train nor correct the debiaser;
+``untuned_formula`` is the formula without the terms that read a tuned source (the untuned
+companion's, with which population estimates still use those answers: ``inference.tuned``).
 """
 
 import re
@@ -33,6 +35,7 @@ from . import formula as formulas
 from . import references as refs
 from .frame import IS_PILOT, RESPONSE
 
+_NO_ANSWERS = pd.Series([], dtype=float)
 _PLAIN_AUTO = re.compile(r"\b" + refs.AUTO + r"\b(?!\[)")
 
 
@@ -235,9 +238,11 @@ class Sources:
                            "source)", "n_rows": len(missing), "n_pilot": int(missing.isin(pilot_ids).sum())}]
 
     def mask_tuned(self, frame, plan):
-        """(frame, notes): pilot answers of ids a source the fit reads was tuned on become unknown."""
+        """(frame, notes, masked): pilot answers of ids a source the fit reads was tuned on become
+        unknown; ``masked`` holds those answers (a Series by id) for the untuned companion
+        (``DebiasModel.untuned_companion``)."""
         if not self.tuned_on:
-            return frame, []
+            return frame, [], _NO_ANSWERS
         notes, tuned = [], set()
         for source, ids in self.tuned_on.items():
             if source is None or source in plan.sources_read:
@@ -246,7 +251,8 @@ class Sources:
                 notes.append(f"source {source!r} was tuned on {len(ids)} id(s) but this formula does not read it")
         hit = frame[IS_PILOT].to_numpy() & frame["id"].isin(tuned).to_numpy()
         if not hit.any() and not tuned:
-            return frame, notes
+            return frame, notes, _NO_ANSWERS
+        masked = pd.Series(frame.loc[hit, RESPONSE].to_numpy(), index=frame.loc[hit, "id"].to_numpy())
         frame = frame.copy()
         frame.loc[hit, RESPONSE] = np.nan
         frame[IS_PILOT] = frame[IS_PILOT].to_numpy() & ~hit
@@ -254,4 +260,18 @@ class Sources:
         notes.append(f"{int(hit.sum())} pilot answer(s) come from people {'a source' if names == 'None' else names} "
                      f"was tuned on: they neither fit nor correct the debiaser; {int(frame[IS_PILOT].sum())} "
                      "untouched pilot answer(s) remain")
-        return frame, notes
+        return frame, notes, masked
+
+    def untuned_formula(self, formula, primary):
+        """``formula`` without the terms that read a source some ids were tuned on (plain feature
+        names read ``primary``); ``item ~ 1`` when no term is left."""
+        lhs = formulas.item_lhs(formulas.parse(formula).item)
+        kept = []
+        for term in refs.split_terms(formula.split("~", 1)[1]):
+            spec = formulas.parse(f"{lhs} ~ {term}")
+            read = {self.locate(r.labels, spec.item, r.column)[1] for r in spec.references}
+            if any("[" not in name for name in (*spec.llm_features, *spec.auto)):
+                read.add(primary)
+            if not read & set(self.tuned_on):
+                kept.append(term)
+        return f"{lhs} ~ {' + '.join(kept) if kept else '1'}"

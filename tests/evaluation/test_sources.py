@@ -35,6 +35,9 @@ def test_every_variant_and_axis_is_there(comparison):
     assert wide.loc[wide["variant"] == "combined untuned", "sources"].iloc[0] == "base + persona"
     pilot = wide.set_index(["variant", "item"])["n_pilot"]
     assert pilot[("base", "belief")] == 150 and pilot[("finetuned", "belief")] == 75 and pilot[("combined", "belief")] == 75
+    # the population mean of a variant reading the tuned source still uses every pilot answer (stacked)
+    used = wide.set_index(["variant", "item"])["n_labeled_mean"]
+    assert used[("finetuned", "belief")] == 150 and used[("combined", "belief")] == 150
     belief = wide[wide["item"] == "belief"]
     for column in ("half_width", "n_effective_mean", "w1_base", "w1_debiased", "rmse_base", "rmse_debiased",
                    "attenuation_raw", "attenuation_debiased", "n_effective_coef", "subgroup_worst_w1_debiased",

@@ -6,11 +6,12 @@ test_coverage.py):
 * a fine-tuned source tuned on half of each pilot: ignoring the declaration undercovers (its
   predictions of the tuned people repeat their answers, so the residuals that size the interval
   are too small); declaring ``tuned_on`` keeps the nominal level with the untouched half;
-* the combined debiaser (``llm_auto`` of every source, one cross-fitted regression) covers the
-  population mean (within Monte-Carlo error of 95%) and the analyst's OLS coefficients (at least
-  95% within Monte-Carlo error: conservative, see ``check_combined``);
-* slow tier: the combination of the sources that keep the whole pilot is at most 1.01x as wide as
-  the best single source (paired over the same pilots).
+* the combined debiaser (``llm_auto`` of every source, one cross-fitted regression, stacked over
+  the tuned source: ``inference.tuned``) covers the population mean and the analyst's OLS
+  coefficients (within Monte-Carlo error of 95%), with SEs that match the estimates' spread;
+* slow tier: the combined debiaser's interval is at most 1.01x as wide as the best single source's
+  (each source alone, the tuned one stacked too; paired over the same pilots), and so is the
+  combination of the sources that keep the whole pilot.
 """
 
 import numpy as np
@@ -79,12 +80,17 @@ def combined_study(world, replications, seed, widths=0):
                                           ("finetuned", None, "finetuned"),
                                           ("untuned", "belief ~ llm_auto[base] + llm_auto[persona]", None)):
                 formula = (formula or "belief ~ llm_auto") + f" + {COVARIATES}"
-                table = ss.population_mean(world.fit(formula, pilot, features, source=source,
-                                                     tuned_on=declared)).table()
+                single = world.fit(formula, pilot, features, source=source, tuned_on=declared)
+                table = ss.population_mean(single).table()
                 out[f"width_{name}"] = float(table["ci_high"][0] - table["ci_low"][0])
+                ols = ss.population_ols(single, ANALYST).table().set_index("term").loc[truth_coef.index]
+                out[f"coef_se_{name}"] = ols["std_error"].to_numpy()
             out["width_combined"] = float(mean["ci_high"][0] - mean["ci_low"][0])
+            out["coef_se_combined"] = coef["std_error"].to_numpy()
         elif widths:
             out.update({f"width_{name}": np.nan for name in ("base", "persona", "finetuned", "untuned", "combined")})
+            out.update({f"coef_se_{name}": np.full(len(truth_coef), np.nan)
+                        for name in ("base", "persona", "finetuned", "untuned", "combined")})
         return out
 
     return run(replications, seed, one)
@@ -93,12 +99,10 @@ def combined_study(world, replications, seed, widths=0):
 def check_combined(results, replications):
     allowed = tolerance(replications)
     assert abs(results["mean"].mean() - 0.95) <= allowed, results["mean"].mean()
-    # the coefficients may be conservative, not anti-conservative: the tuned half's predictions of
-    # its own people are nearly their answers, so the estimator varies less than the design-based
-    # variance of the untouched half (which knows nothing of that) says; the SE ratio band below
-    # still fails an SE off by a factor of 2 (measured over 60 pilots: ratios 0.97 to 1.26)
     per_coef = results["coef"].mean(axis=0)
-    assert np.all(per_coef >= 0.95 - allowed), per_coef
+    assert np.all(np.abs(per_coef - 0.95) <= allowed), per_coef
+    # all coefficients together: 8 x replications intervals (correlated, so the tolerance is loose)
+    assert abs(per_coef.mean() - 0.95) <= allowed, per_coef.mean()
     for name in ("mean", "coef"):
         ratio = se_ratio(results, name)
         assert np.all((0.75 < ratio) & (ratio < 1.33)), (name, ratio)
@@ -115,4 +119,10 @@ def test_combined_debiaser_covers_and_is_no_wider_than_the_best_source_slow_tier
     check_combined(results, replications)
     singles = {name: np.nanmean(results[f"width_{name}"]) for name in ("base", "persona", "finetuned")}
     best = min(singles.values())
-    assert np.nanmean(results["width_untuned"]) <= 1.01 * best, (np.nanmean(results["width_untuned"]), singles)
+    for name in ("combined", "untuned"):
+        assert np.nanmean(results[f"width_{name}"]) <= 1.01 * best, (name, np.nanmean(results[f"width_{name}"]), singles)
+    # the analyst's OLS coefficients too, coefficient by coefficient (measured over 40 pilots: 0.91-0.93x)
+    coef_se = {name: np.nanmean(results[f"coef_se_{name}"], axis=0) for name in ("base", "persona", "finetuned")}
+    best_coef = np.min(np.vstack(list(coef_se.values())), axis=0)
+    ratio = np.nanmean(results["coef_se_combined"], axis=0) / best_coef
+    assert np.all(ratio <= 1.01), ratio

@@ -35,6 +35,15 @@ test_that("tuned_on holds out the tuned pilot answers", {
                      source = "finetuned", tuned_on = sources$tuned_on)
   expect_equal(nobs(tuned), 60L)
   expect_output(print(summary(tuned)), "60 untouched pilot answer\\(s\\) remain")
+  # the population mean and the analyst's coefficients still use all 120 answers: stacked
+  mean <- ss_population_mean(tuned)
+  expect_equal(mean$table$n_labeled, 120)
+  expect_match(mean$notes, "stacked over the tuned source: every one of the 120 pilot answers", all = FALSE)
+  coefficients <- ss_population_ols(tuned, belief ~ age)
+  expect_equal(unique(coefficients$table$n_labeled), 120)
+  kept <- ss_population_mean(tuned, method = "ppi")
+  expect_equal(kept$table$n_labeled, 60)
+  expect_match(kept$notes, "60 pilot answer\\(s\\) of people a source was tuned on are not used", all = FALSE)
 })
 
 test_that("ss_compare_sources returns the side-by-side tables", {
