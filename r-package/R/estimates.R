@@ -54,6 +54,9 @@
 #' @param alpha Error level: intervals cover with probability 1 - alpha (\code{confint()} gives any other level).
 #' @param cross_fit,folds,seed Cross-fitting of the predictions.
 #' @param weights,pilot_weights Optional design weights: a column name or one number per person.
+#' @param interval Shares' intervals: \code{"logit"} (symmetric on the log-odds scale, as
+#'   \code{survey::svyciprop}'s default) or \code{"wald"} (estimate +- quantile x std.error, as
+#'   \code{svymean}'s); the standard errors are the same.
 #' @return An object of class \code{ss_population} (see \code{\link{ss_population-methods}}).
 #' @examplesIf ss_available()
 #' study <- ss_load_simulated()
@@ -73,9 +76,10 @@ ss_population_mean <- function(fit, by = NULL, method = "ppi++", design = "subsa
 #' @export
 ss_population_shares <- function(fit, method = "ppi++", design = "subsample", alpha = 0.05,
                                  cross_fit = TRUE, folds = 5L, seed = 0L, weights = NULL,
-                                 pilot_weights = NULL) {
+                                 pilot_weights = NULL, interval = "logit") {
   options <- .options(method = method, design = design, alpha = alpha, cross_fit = cross_fit,
-                      folds = folds, seed = seed, weights = weights, pilot_weights = pilot_weights)
+                      folds = folds, seed = seed, weights = weights, pilot_weights = pilot_weights,
+                      interval = .check_string(interval, "interval", c("logit", "wald")))
   .population("population_shares", fit, options, "shares")
 }
 

@@ -16,13 +16,17 @@ else from it:
 
 Rows whose interval is not estimate -+ q std_error (a quantile's interval found by inverting a
 CDF) carry their own ``ci_low``/``ci_high`` at the ``alpha`` they were computed with; asking for
-another alpha is an error that says so.
+another alpha is an error that says so. Rows of proportions may say ``interval="logit"``: their
+interval is symmetric on the log-odds scale, expit(logit(p) -+ q std_error / (p (1 - p))) (the
+delta method; ``survey::svyciprop(method = "logit")``), inside (0, 1) and at any alpha; an estimate
+outside (0, 1) keeps estimate -+ q std_error.
 
 Results are immutable: attributes are set while constructing and never after (``Frozen``).
 """
 
 import numpy as np
 import pandas as pd
+import scipy.special
 import scipy.stats
 
 from .checks import check_alpha
@@ -67,6 +71,12 @@ def with_intervals(estimates, alpha, fixed_alpha=None):
     p_value[student] = 2 * scipy.stats.t.sf(np.abs(statistic[student]), df[student])
     quantile = critical_values(alpha, df)
     low, high = estimate - quantile * std_error, estimate + quantile * std_error
+    if "interval" in table.columns:
+        logit = (table["interval"] == "logit").to_numpy() & (estimate > 0) & (estimate < 1) & np.isfinite(std_error)
+        if logit.any():
+            p = estimate[logit]
+            centre, half = scipy.special.logit(p), quantile[logit] * std_error[logit] / (p * (1 - p))
+            low[logit], high[logit] = scipy.special.expit(centre - half), scipy.special.expit(centre + half)
     if "ci_low" in table.columns:  # rows with their own interval
         own = table["ci_low"].notna().to_numpy() & ~np.isfinite(std_error)
         if own.any() and fixed_alpha is not None and abs(alpha - fixed_alpha) > 1e-12:

@@ -290,13 +290,22 @@ def _kernel_rows(kernel, inputs, term, method, min_pilot, rows_in=None):
     return estimate_rows([term], result, n, n_all, method, inputs.sampling, min_pilot, domain)
 
 
+SHARE_INTERVALS = ("logit", "wald")
+
+
 def population_shares(fit, method="ppi++", design="subsample", alpha=0.05, cross_fit=True, folds=5,
-                      seed=0, weights=None, pilot_weights=None, finite_population=True):
+                      seed=0, weights=None, pilot_weights=None, finite_population=True, interval="logit"):
     """Population share of each level of a discrete item (one common lam, so the shares sum
     to 1). Predictions are the fit's level probabilities; a family without them (ols,
-    quantreg) uses the LLM's own draw shares. Returns a PopulationResult with ``level``."""
+    quantreg) uses the LLM's own draw shares. ``interval``: "logit" (default, as
+    ``survey::svyciprop``'s): symmetric on the log-odds scale, so inside (0, 1) and wider on the
+    side away from 0 or 1, where a proportion's Wald interval undercovers; "wald": estimate -+ q
+    std_error (``svymean``'s). The standard errors are the same. Returns a PopulationResult with
+    ``level`` and ``interval``."""
     alpha = check_alpha(alpha)
     ppi.check_method(method)
+    if interval not in SHARE_INTERVALS:
+        raise SynthsurveyError(f"interval must be one of {SHARE_INTERVALS}, got {interval!r}")
     if not fit.scale.is_discrete:
         raise SynthsurveyError(f"shares need a discrete item; {fit.item!r} is {fit.scale.describe()}")
     levels = np.asarray(fit.scale.levels)
@@ -320,8 +329,13 @@ def population_shares(fit, method="ppi++", design="subsample", alpha=0.05, cross
     terms = [f"share[{level:g}]" for level in levels]
     rows = estimate_rows(terms, result, len(indicators), len(f_all), method, inputs.sampling)
     for row, level in zip(rows, levels):
-        row["level"] = level
+        row["level"], row["interval"] = level, interval
     rows, zero_notes = population_notes.zero_share_intervals(rows, indicators, alpha, inputs.weights_pilot)
+    outside = [row["term"] for row in rows
+               if interval == "logit" and np.isfinite(row["std_error"]) and not 0 < row["estimate"] < 1]
+    if outside:
+        notes.append(f"{', '.join(outside)}: the estimate lies outside (0, 1), so its interval is estimate +- q "
+                     "std_error (a logit-scale one needs a share inside)")
     return PopulationResult(rows, alpha, notes + zero_notes, covariance=covariance_frame(result, terms), fit=fit)
 
 

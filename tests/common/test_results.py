@@ -33,6 +33,27 @@ def test_intervals_use_t_with_df_and_the_normal_without():
     assert list(table.columns[:7]) == ["term", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high"]
 
 
+def test_proportions_may_take_a_logit_scale_interval_at_any_alpha():
+    rows = [{"term": "p", "estimate": 0.04, "std_error": 0.02, "df": 40, "interval": "logit"},
+            {"term": "q", "estimate": -0.01, "std_error": 0.02, "df": 40, "interval": "logit"},
+            {"term": "r", "estimate": 0.04, "std_error": 0.02, "df": 40, "interval": "wald"}]
+    result = Toy(rows)
+    for alpha in (0.05, 0.2):
+        table = result.table(alpha)
+        t = scipy.stats.t.ppf(1 - alpha / 2, 40)
+        half = t * 0.02 / (0.04 * 0.96)  # the delta method's SE of the log-odds
+        logit = np.log(0.04 / 0.96)
+        np.testing.assert_allclose(table.loc[0, ["ci_low", "ci_high"]].to_numpy(dtype=float),
+                                   1 / (1 + np.exp(-np.array([logit - half, logit + half]))), rtol=1e-12)
+        # outside (0, 1), and for a Wald row: estimate -+ t se
+        np.testing.assert_allclose(table.loc[1, ["ci_low", "ci_high"]].to_numpy(dtype=float),
+                                   [-0.01 - t * 0.02, -0.01 + t * 0.02], rtol=1e-12)
+        np.testing.assert_allclose(table.loc[2, ["ci_low", "ci_high"]].to_numpy(dtype=float),
+                                   [0.04 - t * 0.02, 0.04 + t * 0.02], rtol=1e-12)
+    table = result.table()
+    assert table.loc[0, "ci_low"] > 0 and table.loc[0, "ci_high"] - 0.04 > 0.04 - table.loc[0, "ci_low"]  # skewed up
+
+
 def test_rows_with_their_own_interval_refuse_another_alpha():
     result = Toy([{"term": "quantile[0.5]", "estimate": 3.0, "std_error": np.nan, "ci_low": 2.0, "ci_high": 4.0}])
     assert result.table()[["ci_low", "ci_high"]].iloc[0].tolist() == [2.0, 4.0]

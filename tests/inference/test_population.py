@@ -5,6 +5,7 @@ ppi-python), subgroups, weights, errors."""
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.stats
 
 import synthsurvey as ss
 from synthsurvey.inference import ppi
@@ -56,6 +57,19 @@ def test_shares(study):
                            scales={"belief": "continuous", "action": "binary"})
     with pytest.raises(ss.SynthsurveyError, match="shares need a discrete item"):
         ss.population_shares(continuous)
+    # logit-scale intervals by default (svyciprop's); Wald on request; the same estimates and SEs
+    wald = ss.population_shares(ordinal, interval="wald").table()
+    np.testing.assert_array_equal(wald[["estimate", "std_error"]], table[["estimate", "std_error"]])
+    assert (table["interval"] == "logit").all() and (wald["interval"] == "wald").all()
+    t = scipy.stats.t.ppf(0.975, table["df"])
+    np.testing.assert_allclose(wald["ci_high"] - wald["ci_low"], 2 * t * wald["std_error"], rtol=1e-12)
+    p = table["estimate"]
+    log_odds = np.log(p / (1 - p))
+    np.testing.assert_allclose(np.log(table["ci_low"] / (1 - table["ci_low"])),
+                               log_odds - t * table["std_error"] / (p * (1 - p)), rtol=1e-10)
+    assert ((table["ci_low"] > 0) & (table["ci_high"] < 1)).all()
+    with pytest.raises(ss.SynthsurveyError, match="interval must be one of"):
+        ss.population_shares(ordinal, interval="beta")
 
 
 def test_quantile(study):

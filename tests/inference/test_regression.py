@@ -157,6 +157,31 @@ def test_logistic_classical_se_is_the_pilot_mle_sandwich():
     np.testing.assert_allclose(tuned.classical_std_error, reference.bse * factor, rtol=1e-6)
 
 
+def test_default_logistic_se_is_the_hc3_sandwich_in_the_design():
+    """Source of truth: the closed form of HC3 for the pilot's logistic MLE (score residuals over
+    1 - h_ii, h_ii = p_i (1 - p_i) x_i' (X'VX)^-1 x_i; statsmodels' coefficients), bread (X'VX)^-1, times
+    the subsample design's sqrt((1 - n/N) n / (n - 1)); the design centres the scaled scores, hence
+    the tolerance."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(4)
+    x = np.column_stack([np.ones(600), rng.normal(size=600), rng.binomial(1, 0.3, 600)])
+    y = (rng.random(600) < 1 / (1 + np.exp(-(0.3 + x[:, 1] - 0.5 * x[:, 2])))).astype(float)
+    f = np.full(600, 0.5)
+    n, n_all = 60, 600
+    ours = regression.logistic(x[:n], y[:n], f[:n], x, f, method="classical")
+    beta = sm.Logit(y[:n], x[:n]).fit(disp=0).params
+    p = 1 / (1 + np.exp(-x[:n] @ beta))
+    inverse = np.linalg.inv((x[:n] * (p * (1 - p))[:, None]).T @ x[:n])
+    hat = p * (1 - p) * np.einsum("ij,jk,ik->i", x[:n], inverse, x[:n])
+    scores = x[:n] * ((y[:n] - p) / (1 - hat))[:, None]
+    scores -= scores.mean(0)
+    reference = np.sqrt(np.diag(inverse @ scores.T @ scores @ inverse) * (1 - n / n_all) * n / (n - 1))
+    np.testing.assert_allclose(ours.std_error, reference, rtol=1e-6)
+    plain = regression.logistic(x[:n], y[:n], f[:n], x, f, method="classical", leverage=False)
+    assert np.all(ours.std_error > plain.std_error)
+
+
 @pytest.mark.parametrize("weighted", [False, True])
 def test_default_coefficient_se_is_the_hc2_sandwich_in_the_design(data, weighted):
     """Source of truth: statsmodels' HC2 (residuals over sqrt(1 - h_ii)) of the pilot regression of

@@ -1,7 +1,7 @@
 """The pilot alone (method="classical") under every design equals R's survey package.
 
-Source of truth: ``svymean``, ``svytotal``, ``svyby(..., svymean)``, ``svyglm`` (gaussian and
-quasibinomial) and ``degf`` on the equivalent ``svydesign`` of the pilot's rows (Debian's
+Source of truth: ``svymean``, ``svytotal``, ``svyby(..., svymean)``, ``svyciprop`` (shares' logit-scale
+intervals), ``svyglm`` (gaussian and quasibinomial) and ``degf`` on the equivalent ``svydesign`` of the pilot's rows (Debian's
 r-cran-survey 4.1), through rpy2 in this process (coefficients with ``leverage=False``: our default
 adds the HC2 correction, checked in tests/inference/test_regression.py); estimates and standard errors to 1e-8, joined
 on term names (svyglm's logistic fits converged to 1e-14, glm's default 1e-8 on the deviance
@@ -37,7 +37,7 @@ OLS = "belief ~ age + female + C(educ)"
 LOGIT = "action ~ age + ideology"
 
 R_REFERENCE = """
-function(data, spec, formula, family, weighted) {
+function(data, spec, formula, family, weighted, share_df = NA) {
   suppressPackageStartupMessages(library(survey))
   data$educ <- factor(data$educ)
   w <- if (weighted) data$W else rep(1, nrow(data))
@@ -60,7 +60,11 @@ function(data, spec, formula, family, weighted) {
     total <- svytotal(~response, des)
     by <- svyby(~response, ~educ, des, svymean)
     model <- svyglm(as.formula(formula), des)
-    list(mean = c(coef(mean), SE(mean)), total = c(coef(total), SE(total)), degf = degf(des),
+    shares <- sapply(1:5, function(k) {  # svyciprop's logit-scale interval (delta method), at our df
+      p <- svyciprop(as.formula(sprintf("~I(response == %d)", k)), des, method = "xlogit", df = share_df)
+      c(coef(p), confint(p))
+    })
+    list(mean = c(coef(mean), SE(mean)), total = c(coef(total), SE(total)), degf = degf(des), shares = shares,
          by_estimate = unname(coef(by)), by_se = unname(SE(by)), by_names = as.character(by$educ),
          estimate = coef(model), se = SE(model), names = names(coef(model)))
   } else {
@@ -117,10 +121,10 @@ def _r_reference():
         from rpy2.robjects.conversion import localconverter
     function = ro.r(R_REFERENCE)
 
-    def call(pilot, spec, formula, family, weighted):
+    def call(pilot, spec, formula, family, weighted, share_df=np.nan):
         with localconverter(ro.default_converter + pandas2ri.converter):
             data = ro.conversion.py2rpy(pilot.reset_index(drop=True))
-        result = function(data, spec, formula, family, weighted)
+        result = function(data, spec, formula, family, weighted, float(share_df))
         return {name: (list(value) if name.endswith("names") else np.asarray(value, dtype=float))
                 for name, value in zip(result.names, result)}
 
@@ -153,9 +157,16 @@ def _r_terms(names):
 def test_means_totals_domains_and_ols_equal_survey(world, reference, spec, weighted):
     design, relation = DESIGNS[spec]
     fit = world(ss.default_formula("belief", [1, 2, 3, 4, 5], ["age"]), "ols", design)
-    r = reference(_pilot_frame(fit, "belief"), spec, OLS.replace("belief", "response").replace("C(educ)", "educ"),
-                  "gaussian", weighted)
     options = dict(method="classical", design=relation, weights="W" if weighted else None)
+    shares = ss.population_shares(fit, **options).table()
+    r = reference(_pilot_frame(fit, "belief"), spec, OLS.replace("belief", "response").replace("C(educ)", "educ"),
+                  "gaussian", weighted, shares["df"][0])
+    # shares: svyciprop's logit-scale intervals (method "xlogit", the delta method on svymean, which
+    # "logit", its default, equals up to svyglm's convergence), at our df
+    inside = ((shares["estimate"] > 0) & (shares["estimate"] < 1)).to_numpy()
+    assert inside.sum() >= 4
+    np.testing.assert_allclose(shares[["estimate", "ci_low", "ci_high"]].to_numpy()[inside],
+                               np.asarray(r["shares"]).reshape(3, 5).T[inside], rtol=0, atol=TOL)
     mean = ss.population_mean(fit, **options).table()
     np.testing.assert_allclose(mean[["estimate", "std_error"]].to_numpy()[0], r["mean"], rtol=0, atol=TOL)
     # survey's degf with equal weights; fewer df with unequal ones (inference/designs.py, README)

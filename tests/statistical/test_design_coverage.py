@@ -240,18 +240,14 @@ def test_stratified_pilot_slow_tier(world):
 
 @pytest.mark.slow
 def test_heavy_weights_slow_tier(world):
-    """Per term for the mean and the OLS coefficients; shares and logit coefficients on average.
-    Documented limitation (README): what rests on the most heavily weighted people (low ideology,
-    the smallest inclusion probabilities) covers about 0.89-0.92 at 95%: the share of level 1
-    (0.85 with z intervals) and the logit's intercept and ideology slope (the pilot alone, which is
-    svyglm's quasibinomial fit, 0.907 with svyglm's sandwich, 0.91-0.92 with HC2); their variance
-    rests on a few units, which the weights' Satterthwaite df only partly allows for."""
+    """Every term on its own. What rests on the most heavily weighted people (low ideology, the
+    smallest inclusion probabilities) is where intervals are weakest: the share of level 1 covered
+    0.893 with Wald intervals (svymean's; the pilot alone 0.880) and 0.913 on the logit scale (the
+    default, svyciprop's), the logit's intercept and ideology slope 0.913-0.917 with HC2 (svyglm's
+    own sandwich 0.907) and 0.930-0.933 with HC3 (the default) over these 300 pilots."""
     covariates, probs = _heavy_covariates(world)
     results = _world_study(world, 300, 23, _heavy_draw(world, probs), ss.Design(probs="pi"), covariates)
-    check(results, 300, ["mean", "ols"], per_term=True)
-    check(results, 300, ["shares", "logit"])
-    for name in ("shares", "logit"):
-        assert results[f"{name}_covered"].mean(axis=0).min() >= 0.87, (name, results[f"{name}_covered"].mean(axis=0))
+    check(results, 300, ["mean", "shares", "ols", "logit"], per_term=True)
 
 
 @pytest.mark.slow
