@@ -16,6 +16,8 @@ Designs and their svydesign (N_h, M_h: rows and clusters of the frame per stratu
   unequal probabilities  svydesign(ids = ~1, probs = ~pi, pps = poisson_sampling(pi)) (with population
                          weights probs = ~I(pi / W): a pps design ignores ``weights=``)
   clusters, pps, no fpc  svydesign(ids = ~cluster, probs = ~pi)
+  clusters, pps, fpc     the clusters' totals, svydesign(ids = ~1, probs = ~pi, pps = poisson_sampling(pi)):
+                         svyratio for the mean, svytotal (survey's poisson_sampling works row by row)
   relative weights       svydesign(ids = ~1, weights = ~w)
   independent            svydesign(ids = ~1) (and ids = ~cluster with clusters)
 With population weights W the analysis weights are W / pi (svydesign's ``weights=``).
@@ -203,3 +205,38 @@ def test_logistic_coefficients_equal_svyglm_quasibinomial(world, reference, spec
     assert len(joined) == len(ours) == 3
     np.testing.assert_allclose(joined["estimate"], joined["estimate_r"], rtol=0, atol=1e-8)
     np.testing.assert_allclose(joined["se"], joined["se_r"], rtol=0, atol=1e-8)
+
+
+R_CLUSTER_POISSON = """
+function(data) {
+  suppressPackageStartupMessages(library(survey))
+  data$one <- 1
+  psu <- aggregate(cbind(response, one) ~ cluster + pi, data = data, FUN = sum)
+  des <- svydesign(ids = ~1, probs = ~pi, pps = poisson_sampling(psu$pi), data = psu)
+  ratio <- svyratio(~response, ~one, des)
+  total <- svytotal(~response, des)
+  c(coef(ratio), SE(ratio), coef(total), SE(total))
+}
+"""
+
+
+def test_clusters_with_their_own_fpc_equal_survey_on_cluster_totals(world):
+    """Clusters drawn with unequal probabilities, each with its own fpc 1 - pi: survey's
+    poisson_sampling works row by row, so the reference is the design of the clusters' totals
+    (one row per cluster, Poisson sampling with the clusters' pi): the Hajek mean is svyratio of
+    the answers' totals to the rows', the total svytotal."""
+    logging.getLogger("rpy2.rinterface_lib.embedded").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import rpy2.robjects as ro
+        from rpy2.robjects import pandas2ri
+        from rpy2.robjects.conversion import localconverter
+    fit = world(ss.default_formula("belief", [1, 2, 3, 4, 5], ["age"]), "ols", ss.Design(cluster="cluster", probs="pi"))
+    pilot = _pilot_frame(fit, "belief")[["response", "cluster", "pi"]]
+    with localconverter(ro.default_converter + pandas2ri.converter):
+        data = ro.conversion.py2rpy(pilot.reset_index(drop=True))
+    r = np.asarray(ro.r(R_CLUSTER_POISSON)(data), dtype=float)
+    mean = ss.population_mean(fit, method="classical").table()
+    total = ss.population_total(fit, method="classical").table()
+    np.testing.assert_allclose([mean["estimate"][0], mean["std_error"][0]], r[:2], rtol=0, atol=TOL)
+    np.testing.assert_allclose([total["estimate"][0], total["std_error"][0]], r[2:], rtol=1e-10)
