@@ -11,13 +11,16 @@ APT_PACKAGES := r-base-core r-base-dev r-cran-reticulate r-cran-generics r-cran-
 export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: demo test setup system-packages python-env r-package pytest vignettes r-check benchmarks clean
+.PHONY: demo test setup system-packages python-env r-package pytest vignettes r-check r-check-built benchmarks clean
 
 demo: setup
 	$(VENV)/bin/synthsurvey --out results
 	@echo "demo: see results/"
 
-test: setup pytest vignettes r-check
+# after set-up, pytest runs beside the vignettes and R CMD check (two cores; each is one process;
+# output kept whole per target)
+test: setup
+	$(MAKE) --no-print-directory -j2 --output-sync=target pytest vignettes r-check-built
 
 setup: system-packages python-env r-package
 
@@ -70,6 +73,9 @@ vignettes:
 # R CMD check of the tarball r-package built (runs the testthat tests and the vignettes); any
 # ERROR or WARNING fails
 r-check: r-package
+	$(MAKE) --no-print-directory r-check-built
+
+r-check-built:
 	rm -rf build/r && mkdir -p build/r
 	cd build/r && _R_CHECK_SYSTEM_CLOCK_=0 R CMD check --no-manual ../r-package/synthsurvey_*.tar.gz > check.log 2>&1; \
 	  status=$$?; cat check.log; \
