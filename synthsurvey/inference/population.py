@@ -262,11 +262,10 @@ def stacked_inputs(fit, stacking, kind, cross_fit, folds, seed, columns=(), fini
     rows of the untouched pilot answers) of a stacked estimate (``tuned``)."""
     full = estimation_inputs(stacking.companion, kind, cross_fit, folds, seed, None, None, columns,
                              finite_population=finite_population)
-    own = estimation_inputs(fit, kind, cross_fit, folds, seed, None, None, columns,
-                            finite_population=finite_population)
-    if not np.array_equal(full.frame["id"].to_numpy(), own.frame["id"].to_numpy()):
+    frame, own = fit.estimation_frame(kind, cross_fit, folds, seed, columns)
+    if not np.array_equal(full.frame["id"].to_numpy(), frame["id"].to_numpy()):
         raise AssertionError("the untuned companion's frame must hold the fit's rows in its order")
-    return full, np.asarray(own.predictions), own.is_pilot
+    return full, np.asarray(own), frame[IS_PILOT].to_numpy()
 
 
 def _stacked_mean(fit, stacking, alpha, cross_fit, folds, seed, finite_population):
@@ -321,7 +320,8 @@ def population_shares(fit, method="ppi++", design="subsample", alpha=0.05, cross
         base = fit.frame[fit.scale.share_names()].to_numpy(dtype=float)
         inputs = Inputs(inputs.frame, inputs.is_pilot, inputs.answers, base, inputs.weights_all, inputs.sampling)
         notes.append(f"family {fit.family!r} has no level probabilities: predictions are the LLM draw shares")
-    notes += [note for note in [tuned.applicable(fit, method, design, weights, pilot_weights, None, "share")[1]] if note]
+    tuned_note = tuned.applicable(fit, method, design, weights, pilot_weights, None, "share")[1]
+    notes += [tuned_note] if tuned_note else []
     indicators = fit.scale.indicators(inputs.answers, where="the pilot's answers")
     f_all, w_all = inputs.population_side(inputs.predictions, inputs.weights_all)
     result = ppi.mean(indicators, inputs.predictions[inputs.is_pilot], f_all, method, inputs.sampling,

@@ -70,6 +70,19 @@ def leverage_scale(weights, x, inv_hessian, leverage):
     return 1.0 / np.sqrt(np.clip(1.0 - hat, 1e-8, None))
 
 
+def ols_influence(x, weights, leverage, *responses):
+    """For each of ``responses`` (arrays (n,)), (its weighted OLS coefficients on ``x`` (d,), their
+    influence values (n, d)): u_i = w_i s_i e_i x_i' H^-1 / sum(w), with e the residuals around the
+    coefficients, H = X'WX / sum(w) and s_i = 1 / sqrt(1 - h_ii) with ``leverage`` (HC2), else 1."""
+    inv_h = _inverse((weights[:, None] * x).T @ x / weights.sum(), "pilot's X'WX")
+    scale = leverage_scale(weights / weights.sum(), x, inv_h, leverage)
+    fitted = []
+    for values in responses:
+        coef = _wls(x, values, weights)
+        fitted.append((coef, (weights * scale * (values - x @ coef))[:, None] * x @ inv_h / weights.sum()))
+    return fitted
+
+
 def _setup(x, y, x_all, method, design, weights, weights_all, finite_population):
     n, n_all = len(y), len(x_all)
     sampling = designs.from_sizes(design, n, n_all, finite_population)
@@ -85,11 +98,8 @@ def ols(x, y, f, x_all, f_all, method="ppi++", design="subsample", weights=None,
     Returns an ArrayEstimate (see the module docstring)."""
     x, y, f, x_all, f_all = _arrays(x, y, f, x_all, f_all)
     sampling, a, b, lam = _setup(x, y, x_all, method, design, weights, weights_all, finite_population)
-    inv_h = _inverse((a[:, None] * x).T @ x / a.sum(), "pilot's X'WX")
-    beta_y, beta_f = _wls(x, y, a), _wls(x, f, a)
-    scale = leverage_scale(a / a.sum(), x, inv_h, leverage)
-    u_y = (a * scale * (y - x @ beta_y))[:, None] * x @ inv_h / a.sum()  # H^-1 x e_y, e_y around beta_y
-    u_f = (a * scale * (f - x @ beta_f))[:, None] * x @ inv_h / a.sum()  # H^-1 x e_f, e_f around beta_f
+    # H^-1 x e_y with e_y around beta_y, H^-1 x e_f with e_f around beta_f
+    (beta_y, u_y), (beta_f, u_f) = ols_influence(x, a, leverage, y, f)
     beta_all = _wls(x_all, f_all, b)
     rest = None
     if sampling.independent:

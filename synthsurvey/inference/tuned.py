@@ -41,7 +41,7 @@ import numpy as np
 
 from ..common.errors import SynthsurveyError
 from .ppi import ArrayEstimate, two_d
-from .regression import _inverse, _wls, leverage_scale
+from .regression import _wls, ols_influence
 
 STACKED = "stacked over the tuned source"
 
@@ -143,15 +143,6 @@ def mean(y, f_u, f_c, is_pilot, untouched_rows, finite=True):
                    len(f_u), finite)
 
 
-def _scores(x, values, leverage):
-    """(OLS coefficients of ``values`` on ``x``, their per-row influence H^-1 x e (n, d))."""
-    n = len(x)
-    inv_h = _inverse(x.T @ x / n, "pilot's X'X")
-    coef = _wls(x, values, np.ones(n))
-    scale = leverage_scale(np.full(n, 1.0 / n), x, inv_h, leverage)
-    return coef, (scale * (values - x @ coef))[:, None] * x @ inv_h
-
-
 def ols(x_all, y, f_u, f_c, is_pilot, untouched_rows, finite=True, leverage=True):
     """(ArrayEstimate, (lam1, lam2)) of the stacked OLS coefficients of the pilot answers ``y`` on
     the design ``x_all`` (N, d) over the frame's rows (the other arguments as in ``mean``)."""
@@ -161,9 +152,10 @@ def ols(x_all, y, f_u, f_c, is_pilot, untouched_rows, finite=True, leverage=True
     x_pilot, x_untouched = x_all[is_pilot], x_all[untouched_rows]
     if untouched.sum() <= x_all.shape[1]:
         raise SynthsurveyError(f"{int(untouched.sum())} untouched pilot answers for {x_all.shape[1]} coefficients")
-    beta_y, z_y = _scores(x_pilot, np.asarray(y, dtype=float), leverage)
-    beta_u, z_u = _scores(x_pilot, f_u[is_pilot], leverage)
-    beta_c, z_c = _scores(x_untouched, f_c[untouched_rows], leverage)
+    (beta_y, u_y), (beta_u, u_u) = ols_influence(x_pilot, np.ones(len(x_pilot)), leverage,
+                                                 np.asarray(y, dtype=float), f_u[is_pilot])
+    ((beta_c, u_c),) = ols_influence(x_untouched, np.ones(len(x_untouched)), leverage, f_c[untouched_rows])
+    z_y, z_u, z_c = len(x_pilot) * u_y, len(x_pilot) * u_u, len(x_untouched) * u_c  # per row: H^-1 x e
     population_u = _wls(x_all, f_u, np.ones(len(x_all)))
     population_c = _wls(x_all[outside_tuned], f_c[outside_tuned], np.ones(int(outside_tuned.sum())))
     return combine(beta_y, population_u - beta_u, population_c - beta_c, z_y, z_u, z_c, untouched, len(x_all),
