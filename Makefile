@@ -84,7 +84,7 @@ r-check-built:
 
 # every script the README lists under Benchmarks (scale.py writes ~1.5 GB of parquet to /tmp)
 benchmarks: setup
-	for script in accuracy features inference r_bridge scale questionnaire sources_stacking; do \
+	for script in accuracy features inference r_bridge scale questionnaire sources_stacking heavy_weights; do \
 	  echo "benchmark $$script"; $(VENV)/bin/python benchmarks/$$script.py || exit 1; \
 	done
 
